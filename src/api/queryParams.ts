@@ -1,0 +1,97 @@
+/** Parsing of query-string parameters, each failure naming its parameter. */
+import { DomainError, validationFailed } from '../domain/errors';
+import { isOrderStatus, ORDER_STATUSES, OrderStatus } from '../domain/order';
+import { LIMITS, parseId } from '../domain/validation';
+import { decodeCursor } from '../clickhouse/orderQueries';
+
+type Query = Record<string, string | string[] | undefined>;
+
+/** One value of a parameter; a parameter given twice is refused rather than guessed at. */
+export function single(query: Query, name: string): string | undefined {
+  const value = query[name];
+  if (Array.isArray(value)) throw validationFailed([{ field: name, message: 'must be given once' }]);
+  return value === '' ? undefined : value;
+}
+
+export function parseLimit(query: Query): number {
+  const raw = single(query, 'limit');
+  if (raw === undefined) return LIMITS.defaultPageSize;
+  if (!/^\d{1,6}$/.test(raw) || Number(raw) < 1 || Number(raw) > LIMITS.maxPageSize) {
+    throw validationFailed([{ field: 'limit', message: `must be an integer from 1 to ${LIMITS.maxPageSize}` }]);
+  }
+  return Number(raw);
+}
+
+export function parseCursor(query: Query): string | undefined {
+  const raw = single(query, 'cursor');
+  if (raw === undefined) return undefined;
+  const after = raw.length <= 1024 ? decodeCursor(raw) : undefined;
+  if (after === undefined) throw validationFailed([{ field: 'cursor', message: 'is not a cursor this API issued' }]);
+  return after;
+}
+
+export function parseStatusFilter(query: Query): OrderStatus | undefined {
+  const raw = single(query, 'status');
+  if (raw === undefined) return undefined;
+  if (!isOrderStatus(raw)) throw validationFailed([{ field: 'status', message: `must be one of ${ORDER_STATUSES.join(', ')}` }]);
+  return raw;
+}
+
+export function parseOptionalId(query: Query, name: string): string | undefined {
+  const raw = single(query, name);
+  return raw === undefined ? undefined : parseId(raw, name);
+}
+
+// A calendar date, optionally with a time of day and a zone (Z or ±hh:mm). Without a zone, UTC.
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** An ISO 8601 instant; impossible dates (Feb 30, hour 25) are refused, not rolled over. */
+export function parseInstant(raw: string, field: string): Date {
+  const match = ISO_8601.exec(raw);
+  const fail = () => validationFailed([{ field, message: 'must be an ISO 8601 date or date-time, e.g. 2026-11-01 or 2026-11-01T00:00:00Z' }]);
+  if (!match) throw fail();
+  const [, year, month, day, hour = '00', minute = '00', second = '00', zone] = match;
+  const calendar = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second)));
+  const consistent =
+    calendar.getUTCFullYear() === Number(year) &&
+    calendar.getUTCMonth() === Number(month) - 1 &&
+    calendar.getUTCDate() === Number(day) &&
+    calendar.getUTCHours() === Number(hour) &&
+    calendar.getUTCMinutes() === Number(minute) &&
+    calendar.getUTCSeconds() === Number(second);
+  if (!consistent) throw fail();
+  const instant = new Date(match[4] === undefined ? `${year}-${month}-${day}T00:00:00Z` : zone ? raw : `${raw}Z`);
+  if (Number.isNaN(instant.getTime()) || instant.getUTCFullYear() < 1970 || instant.getUTCFullYear() > 2299) {
+    throw validationFailed([{ field, message: 'must be between 1970 and 2299' }]);
+  }
+  return instant;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The half-open range [from, to) of a statistics request; by default the last 30 days. */
+export function parseRange(query: Query, now: Date): { from: Date; to: Date } {
+  const rawFrom = single(query, 'from');
+  const rawTo = single(query, 'to');
+  const to = rawTo === undefined ? now : parseInstant(rawTo, 'to');
+  const from = rawFrom === undefined ? new Date(to.getTime() - 30 * DAY_MS) : parseInstant(rawFrom, 'from');
+  if (from.getTime() >= to.getTime()) throw validationFailed([{ field: 'from', message: 'must be before to' }]);
+  return { from, to };
+}
+
+/** A positive version number for `?minVersion=`. */
+export function parseMinVersion(query: Query): number | undefined {
+  const raw = single(query, 'minVersion');
+  if (raw === undefined) return undefined;
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw validationFailed([{ field: 'minVersion', message: 'must be a positive integer' }]);
+  return Number(raw);
+}
+
+export function parseConsistency(query: Query): 'eventual' | 'strong' {
+  const raw = single(query, 'consistency');
+  if (raw === undefined || raw === 'eventual') return 'eventual';
+  if (raw === 'strong') return 'strong';
+  throw new DomainError('VALIDATION_FAILED', 'consistency: must be strong or eventual', [
+    { field: 'consistency', message: 'must be strong or eventual' },
+  ]);
+}

@@ -1,0 +1,70 @@
+/**
+ * The process edge shared by the three entry points: reads the configuration, starts the roles,
+ * prints where to go, and on SIGINT/SIGTERM stops everything it started.
+ */
+import { ConfigError, loadConfig } from '../config';
+import { createLogger } from '../logger';
+import { Roles, startService } from '../service';
+
+export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(2);
+    }
+    throw error;
+  }
+  if (mode === 'scaled-out') {
+    const missing = [!config.temporalAddress && 'TEMPORAL_ADDRESS', !config.clickhouseUrl && 'CLICKHOUSE_URL'].filter(Boolean);
+    if (missing.length > 0) {
+      console.error(
+        `Running the ${roles.api ? 'API' : 'worker'} alone needs shared servers: set ${missing.join(' and ')}.\n` +
+          'The embedded Temporal and ClickHouse live inside one process; use `npm start` for that.',
+      );
+      process.exit(2);
+    }
+  }
+  const log = createLogger(config.logLevel, { pretty: Boolean(process.stdout.isTTY) && !process.env.CI });
+  const say = (message: string) => log.info(message);
+
+  const service = await startService(config, roles, log, { say, pathVariable: process.env.PATH }).catch((error: unknown) => {
+    log.fatal(error instanceof Error ? error.message : String(error));
+    process.exit(1);
+  });
+
+  if (service.apiUrl) say(`API ready at http://localhost:${config.port}  (try: curl http://localhost:${config.port}/orders)`);
+  if (service.temporalUiUrl) say(`Temporal Web UI at http://localhost:${config.temporalUiPort}`);
+  if (roles.worker && !roles.api) say(`worker polling ${config.temporalTaskQueue} on ${service.temporalAddress}`);
+  say('press Ctrl-C to stop');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      log.warn(`second ${signal}: exiting now`);
+      process.exit(130);
+    }
+    stopping = true;
+    say(`${signal} received: stopping`);
+    // Bounded: a hung dependency must not keep the process alive forever.
+    const deadline = setTimeout(() => {
+      log.error('graceful shutdown took longer than 30s; exiting');
+      process.exit(1);
+    }, 30_000);
+    deadline.unref();
+    service
+      .stop()
+      .then(() => {
+        say('stopped');
+        process.exit(0);
+      })
+      .catch((error: unknown) => {
+        log.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}

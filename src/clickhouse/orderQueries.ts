@@ -1,0 +1,209 @@
+/**
+ * Queries on the read models. Every value is bound as a parameter; only the database name, a
+ * checked identifier, is written into the SQL.
+ */
+import type { ClickHouse } from './client';
+import { fromClickHouseTime, toClickHouseTime } from './eventLog';
+import { averageCents, centsFromDecimalString, toAmount } from '../domain/money';
+import { ORDER_STATUSES, OrderStatus } from '../domain/order';
+
+/** An order as the read model shows it (DESIGN §4). */
+export interface OrderView {
+  orderId: string;
+  customerId: string;
+  customerName: string;
+  itemCount: number;
+  total: number;
+  status: OrderStatus;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export interface OrderPage {
+  orders: OrderView[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface OrderStatistics {
+  from: string;
+  to: string;
+  totalOrders: number;
+  totalRevenue: number;
+  netRevenue: number;
+  averageOrderValue: number;
+  ordersByStatus: Record<OrderStatus, number>;
+}
+
+interface OrderRow {
+  order_id: string;
+  customer_id: string;
+  customer_name: string;
+  item_count: number | string;
+  total: string;
+  status: OrderStatus;
+  created_at: string;
+  updated_at: string;
+  version: number | string;
+}
+
+const ORDER_COLUMNS = `
+  order_id,
+  max(customer_id) AS customer_id,
+  max(customer_name) AS customer_name,
+  max(item_count) AS item_count,
+  toString(max(total)) AS total,
+  argMaxMerge(status) AS status,
+  toString(min(created_at)) AS created_at,
+  toString(max(updated_at)) AS updated_at,
+  max(version) AS version`;
+
+function toView(row: OrderRow): OrderView {
+  return {
+    orderId: row.order_id,
+    customerId: row.customer_id,
+    customerName: row.customer_name,
+    itemCount: Number(row.item_count),
+    total: toAmount(centsFromDecimalString(row.total)),
+    status: row.status,
+    createdAt: fromClickHouseTime(row.created_at),
+    updatedAt: fromClickHouseTime(row.updated_at),
+    version: Number(row.version),
+  };
+}
+
+async function rows<T>(ch: ClickHouse, query: string, params: Record<string, unknown>): Promise<T[]> {
+  const result = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return result.json<T>();
+}
+
+/** The order with this id, or undefined. */
+export async function orderById(ch: ClickHouse, orderId: string): Promise<OrderView | undefined> {
+  const [row] = await rows<OrderRow>(
+    ch,
+    `SELECT ${ORDER_COLUMNS} FROM ${ch.database}.orders_state WHERE order_id = {orderId:String} GROUP BY order_id`,
+    { orderId },
+  );
+  // A row with no OrderCreated event yet (its status-change rows came first) is not an order.
+  return row && row.customer_id !== '' ? toView(row) : undefined;
+}
+
+export interface OrderListFilter {
+  status?: OrderStatus;
+  customerId?: string;
+  limit: number;
+  /** The last orderId of the previous page. */
+  after?: string;
+}
+
+/** A page of orders in orderId order, filtered by status and/or customer. */
+export async function listOrders(ch: ClickHouse, filter: OrderListFilter): Promise<OrderPage> {
+  const db = ch.database;
+  const conditions = ['order_id > {after:String}'];
+  if (filter.customerId !== undefined) {
+    conditions.push(`order_id IN (SELECT order_id FROM ${db}.orders_by_customer WHERE customer_id = {customerId:String})`);
+  } else if (filter.status !== undefined) {
+    conditions.push(
+      `order_id IN (SELECT order_id FROM ${db}.orders_by_status FINAL WHERE status = {status:String} AND order_id > {after:String})`,
+    );
+  }
+  const having = ["customer_id != ''"];
+  if (filter.status !== undefined) having.push('status = {status:String}');
+  const found = await rows<OrderRow>(
+    ch,
+    `SELECT ${ORDER_COLUMNS}
+     FROM ${db}.orders_state
+     WHERE ${conditions.join(' AND ')}
+     GROUP BY order_id
+     HAVING ${having.join(' AND ')}
+     ORDER BY order_id
+     LIMIT {limit:UInt32}`,
+    { after: filter.after ?? '', customerId: filter.customerId ?? '', status: filter.status ?? '', limit: filter.limit + 1 },
+  );
+  const page = found.slice(0, filter.limit).map(toView);
+  const nextCursor = found.length > filter.limit ? encodeCursor(page[page.length - 1].orderId) : null;
+  return { orders: page, nextCursor };
+}
+
+/** Cursors are opaque to clients: the last orderId of a page, base64url-encoded. */
+export function encodeCursor(orderId: string): string {
+  return Buffer.from(JSON.stringify({ after: orderId }), 'utf8').toString('base64url');
+}
+
+/** The orderId a cursor stands for, or undefined when it is not one of ours. */
+export function decodeCursor(cursor: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { after?: unknown }).after === 'string') {
+      return (parsed as { after: string }).after;
+    }
+  } catch {
+    // fall through: not a cursor we issued
+  }
+  return undefined;
+}
+
+/**
+ * Statistics over orders created in [from, to): totalRevenue and averageOrderValue over every order
+ * (as in the guide), netRevenue without cancelled orders. Sums are exact Decimal arithmetic.
+ */
+export async function orderStatistics(ch: ClickHouse, from: Date, to: Date): Promise<OrderStatistics> {
+  const db = ch.database;
+  const found = await rows<{ status: OrderStatus; orders: number | string; revenue: string }>(
+    ch,
+    `WITH created AS (
+       SELECT order_id, any(total) AS total
+       FROM ${db}.orders_created
+       WHERE created_at >= {from:DateTime64(3, 'UTC')} AND created_at < {to:DateTime64(3, 'UTC')}
+       GROUP BY order_id
+     ),
+     current AS (
+       SELECT order_id, argMaxMerge(status) AS status
+       FROM ${db}.orders_state
+       WHERE order_id IN (SELECT order_id FROM created)
+       GROUP BY order_id
+     )
+     SELECT current.status AS status, count() AS orders, toString(sum(created.total)) AS revenue
+     FROM created INNER JOIN current USING (order_id)
+     GROUP BY status`,
+    { from: toClickHouseTime(from.toISOString()), to: toClickHouseTime(to.toISOString()) },
+  );
+  const ordersByStatus = Object.fromEntries(ORDER_STATUSES.map((status) => [status, 0])) as Record<OrderStatus, number>;
+  let totalOrders = 0;
+  let totalCents = 0;
+  let cancelledCents = 0;
+  for (const row of found) {
+    const count = Number(row.orders);
+    const cents = centsFromDecimalString(row.revenue);
+    ordersByStatus[row.status] = count;
+    totalOrders += count;
+    totalCents += cents;
+    if (row.status === 'CANCELLED') cancelledCents += cents;
+  }
+  return {
+    from: from.toISOString(),
+    to: to.toISOString(),
+    totalOrders,
+    totalRevenue: toAmount(totalCents),
+    netRevenue: toAmount(totalCents - cancelledCents),
+    averageOrderValue: toAmount(averageCents(totalCents, totalOrders)),
+    ordersByStatus,
+  };
+}
+
+/** The name a customer last gave with an order, if any. */
+export async function lastCustomerName(ch: ClickHouse, customerId: string): Promise<string | undefined> {
+  const [row] = await rows<{ name: string }>(
+    ch,
+    `SELECT argMaxMerge(customer_name) AS name FROM ${ch.database}.customers WHERE customer_id = {customerId:String} GROUP BY customer_id`,
+    { customerId },
+  );
+  return row?.name || undefined;
+}
+
+/** Cheap round trip for readiness. */
+export async function pingClickHouse(ch: ClickHouse): Promise<void> {
+  const result = await ch.client.ping();
+  if (!result.success) throw result.error;
+}

@@ -1,0 +1,91 @@
+/**
+ * Configuration, read once from the environment at the process edge and passed down.
+ * Nothing deeper reads `process.env`.
+ */
+import path from 'node:path';
+
+export interface Config {
+  port: number;
+  dataDir: string;
+  /** Unset: start the embedded Temporal dev server. */
+  temporalAddress?: string;
+  temporalDevPort: number;
+  temporalUiPort: number;
+  temporalNamespace: string;
+  temporalTaskQueue: string;
+  temporalCliPath?: string;
+  /** Unset: embedded chDB under `dataDir`. */
+  clickhouseUrl?: string;
+  clickhouseUser?: string;
+  clickhousePassword?: string;
+  clickhouseDatabase: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function readPort(env: Env, name: string, fallback: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    problems.push(`${name}=${JSON.stringify(raw)}: must be a port number from 1 to 65535`);
+    return fallback;
+  }
+  return port;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+/** Reads and checks the environment; every bad value is reported, one line each. */
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const database = optional(env, 'CLICKHOUSE_DATABASE') ?? 'orders';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    problems.push(`CLICKHOUSE_DATABASE=${JSON.stringify(database)}: must be a plain identifier (letters, digits, _)`);
+  }
+  const clickhouseUrl = optional(env, 'CLICKHOUSE_URL');
+  if (clickhouseUrl) {
+    try {
+      const url = new URL(clickhouseUrl);
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+    } catch {
+      problems.push(`CLICKHOUSE_URL: must be an http:// or https:// URL`);
+    }
+  }
+  const temporalAddress = optional(env, 'TEMPORAL_ADDRESS');
+  if (temporalAddress && !/^[^\s:/]+:\d+$/.test(temporalAddress)) {
+    problems.push(`TEMPORAL_ADDRESS=${JSON.stringify(temporalAddress)}: must be host:port`);
+  }
+  const logLevel = (optional(env, 'LOG_LEVEL') ?? 'info') as Config['logLevel'];
+  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: must be one of debug, info, warn, error`);
+  }
+  const config: Config = {
+    port: readPort(env, 'PORT', 3000, problems),
+    dataDir: path.resolve(cwd, optional(env, 'DATA_DIR') ?? '.data'),
+    temporalAddress,
+    temporalDevPort: readPort(env, 'TEMPORAL_DEV_PORT', 7233, problems),
+    temporalUiPort: readPort(env, 'TEMPORAL_UI_PORT', 8233, problems),
+    temporalNamespace: optional(env, 'TEMPORAL_NAMESPACE') ?? 'default',
+    temporalTaskQueue: optional(env, 'TEMPORAL_TASK_QUEUE') ?? 'orders',
+    temporalCliPath: optional(env, 'TEMPORAL_CLI_PATH'),
+    clickhouseUrl,
+    clickhouseUser: optional(env, 'CLICKHOUSE_USER'),
+    clickhousePassword: env.CLICKHOUSE_PASSWORD,
+    clickhouseDatabase: database,
+    logLevel,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,285 @@
+/**
+ * The order's rules in one pure module: the status state machine, `decide` (command → events or a
+ * rejection) and `evolve` (state + event → state). The workflow, its update validators and the API
+ * all import this file, so a rule changes in one place. Time comes in as an argument.
+ */
+import { DomainError } from './errors';
+import { toAmount } from './money';
+
+export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** The state machine: the single source of truth for which status may follow which. */
+export const ALLOWED_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  PENDING: ['CONFIRMED', 'CANCELLED'],
+  CONFIRMED: ['SHIPPED', 'CANCELLED'],
+  SHIPPED: ['DELIVERED'],
+  DELIVERED: [],
+  CANCELLED: [],
+};
+
+export function isOrderStatus(value: unknown): value is OrderStatus {
+  return typeof value === 'string' && (ORDER_STATUSES as readonly string[]).includes(value);
+}
+
+export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
+  return ALLOWED_TRANSITIONS[from].includes(to);
+}
+
+export function isTerminal(status: OrderStatus): boolean {
+  return ALLOWED_TRANSITIONS[status].length === 0;
+}
+
+/** A line item as the write model keeps it: the price in integer cents. */
+export interface OrderLine {
+  productId: string;
+  productName?: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+/** A line item as it is shown and stored in events: the price as a decimal amount. */
+export interface OrderItem {
+  productId: string;
+  productName?: string;
+  quantity: number;
+  price: number;
+}
+
+/** Who sent a command and how to recognise it again. */
+export interface CommandMeta {
+  commandId: string;
+  correlationId: string;
+}
+
+export interface CreateOrder extends CommandMeta {
+  type: 'CreateOrder';
+  orderId: string;
+  customerId: string;
+  customerName: string;
+  /** False when the name was filled in by the service rather than given by the client. */
+  customerNameGiven: boolean;
+  items: OrderLine[];
+}
+
+export interface ChangeOrderStatus extends CommandMeta {
+  type: 'ChangeOrderStatus';
+  orderId: string;
+  status: OrderStatus;
+  /** Used only when the new status is CANCELLED. */
+  reason?: string;
+}
+
+export interface CancelOrder extends CommandMeta {
+  type: 'CancelOrder';
+  orderId: string;
+  reason: string;
+}
+
+export type OrderCommand = CreateOrder | ChangeOrderStatus | CancelOrder;
+
+interface Envelope<Type extends string, Payload> {
+  /** Deterministic: `<orderId>:<version>`, so a redelivered event is recognised. */
+  eventId: string;
+  eventType: Type;
+  schemaVersion: 1;
+  orderId: string;
+  version: number;
+  /** Workflow time, ISO 8601 in UTC. */
+  occurredAt: string;
+  commandId: string;
+  correlationId: string;
+  payload: Payload;
+}
+
+export type OrderCreated = Envelope<
+  'OrderCreated',
+  { customerId: string; customerName: string; customerNameGiven: boolean; items: OrderItem[]; total: number }
+>;
+export type OrderStatusChanged = Envelope<'OrderStatusChanged', { oldStatus: OrderStatus; newStatus: OrderStatus }>;
+export type OrderCancelled = Envelope<'OrderCancelled', { previousStatus: OrderStatus; reason: string }>;
+export type OrderEvent = OrderCreated | OrderStatusChanged | OrderCancelled;
+
+/** The write model of one order. */
+export interface OrderState {
+  orderId: string;
+  customerId: string;
+  customerName: string;
+  items: OrderLine[];
+  totalCents: number;
+  status: OrderStatus;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  cancellationReason?: string;
+}
+
+/** The order as a command response shows it (DESIGN §4). */
+export interface OrderSnapshot {
+  orderId: string;
+  customerId: string;
+  customerName: string;
+  items: OrderItem[];
+  itemCount: number;
+  total: number;
+  status: OrderStatus;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+
+export const DEFAULT_CANCEL_REASON = 'status set to CANCELLED';
+
+export function lineTotalCents(line: OrderLine): number {
+  return line.quantity * line.unitPriceCents;
+}
+
+export function toItem(line: OrderLine): OrderItem {
+  const item: OrderItem = { productId: line.productId, quantity: line.quantity, price: toAmount(line.unitPriceCents) };
+  if (line.productName !== undefined) item.productName = line.productName;
+  return item;
+}
+
+function toLine(item: OrderItem): OrderLine {
+  const line: OrderLine = { productId: item.productId, quantity: item.quantity, unitPriceCents: Math.round(item.price * 100) };
+  if (item.productName !== undefined) line.productName = item.productName;
+  return line;
+}
+
+export function snapshot(state: OrderState): OrderSnapshot {
+  return {
+    orderId: state.orderId,
+    customerId: state.customerId,
+    customerName: state.customerName,
+    items: state.items.map(toItem),
+    itemCount: state.items.length,
+    total: toAmount(state.totalCents),
+    status: state.status,
+    createdAt: state.createdAt,
+    updatedAt: state.updatedAt,
+    version: state.version,
+  };
+}
+
+function envelope<T extends OrderEvent['eventType']>(
+  eventType: T,
+  orderId: string,
+  version: number,
+  command: CommandMeta,
+  now: Date,
+) {
+  return {
+    eventId: `${orderId}:${version}`,
+    eventType,
+    schemaVersion: 1 as const,
+    orderId,
+    version,
+    occurredAt: now.toISOString(),
+    commandId: command.commandId,
+    correlationId: command.correlationId,
+  };
+}
+
+function invalidTransition(state: OrderState, to: OrderStatus): DomainError {
+  const allowed = ALLOWED_TRANSITIONS[state.status];
+  const hint = allowed.length === 0 ? `${state.status} is final` : `allowed: ${allowed.join(', ')}`;
+  return new DomainError(
+    'INVALID_TRANSITION',
+    `order ${state.orderId} cannot go from ${state.status} to ${to} (${hint})`,
+  );
+}
+
+/**
+ * Decides what a command does to an order: the events it records, or a DomainError saying why not.
+ * The command's fields are assumed valid (see `validation.ts`); this judges it against the state.
+ */
+export function decide(state: OrderState | undefined, command: OrderCommand, now: Date): OrderEvent[] {
+  switch (command.type) {
+    case 'CreateOrder': {
+      if (state) throw new DomainError('ORDER_ALREADY_EXISTS', `order ${command.orderId} already exists`);
+      const totalCents = command.items.reduce((sum, line) => sum + lineTotalCents(line), 0);
+      return [
+        {
+          ...envelope('OrderCreated', command.orderId, 1, command, now),
+          payload: {
+            customerId: command.customerId,
+            customerName: command.customerName,
+            customerNameGiven: command.customerNameGiven,
+            items: command.items.map(toItem),
+            total: toAmount(totalCents),
+          },
+        },
+      ];
+    }
+    case 'ChangeOrderStatus': {
+      if (!state) throw new DomainError('ORDER_NOT_FOUND', `order ${command.orderId} does not exist`);
+      if (!canTransition(state.status, command.status)) throw invalidTransition(state, command.status);
+      const version = state.version + 1;
+      if (command.status === 'CANCELLED') {
+        return [
+          {
+            ...envelope('OrderCancelled', state.orderId, version, command, now),
+            payload: { previousStatus: state.status, reason: command.reason ?? DEFAULT_CANCEL_REASON },
+          },
+        ];
+      }
+      return [
+        {
+          ...envelope('OrderStatusChanged', state.orderId, version, command, now),
+          payload: { oldStatus: state.status, newStatus: command.status },
+        },
+      ];
+    }
+    case 'CancelOrder': {
+      if (!state) throw new DomainError('ORDER_NOT_FOUND', `order ${command.orderId} does not exist`);
+      if (!canTransition(state.status, 'CANCELLED')) throw invalidTransition(state, 'CANCELLED');
+      return [
+        {
+          ...envelope('OrderCancelled', state.orderId, state.version + 1, command, now),
+          payload: { previousStatus: state.status, reason: command.reason },
+        },
+      ];
+    }
+    default: {
+      const unknown: never = command;
+      throw new DomainError('VALIDATION_FAILED', `unknown command ${(unknown as { type: string }).type}`);
+    }
+  }
+}
+
+/** Applies one recorded event to the state. Events are facts: nothing here can reject them. */
+export function evolve(state: OrderState | undefined, event: OrderEvent): OrderState {
+  switch (event.eventType) {
+    case 'OrderCreated':
+      return {
+        orderId: event.orderId,
+        customerId: event.payload.customerId,
+        customerName: event.payload.customerName,
+        items: event.payload.items.map(toLine),
+        totalCents: Math.round(event.payload.total * 100),
+        status: 'PENDING',
+        createdAt: event.occurredAt,
+        updatedAt: event.occurredAt,
+        version: event.version,
+      };
+    case 'OrderStatusChanged':
+      return { ...requireState(state, event), status: event.payload.newStatus, updatedAt: event.occurredAt, version: event.version };
+    case 'OrderCancelled':
+      return {
+        ...requireState(state, event),
+        status: 'CANCELLED',
+        cancellationReason: event.payload.reason,
+        updatedAt: event.occurredAt,
+        version: event.version,
+      };
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event ${(unknown as { eventType: string }).eventType}`);
+    }
+  }
+}
+
+function requireState(state: OrderState | undefined, event: OrderEvent): OrderState {
+  if (!state) throw new Error(`${event.eventType} ${event.eventId} arrived before the order was created`);
+  return state;
+}

@@ -1,0 +1,194 @@
+/**
+ * Assembles the service from its parts for each way of running it: everything in one process
+ * (the embedded default), or the API and the worker alone (scaled out). Whatever it starts, it
+ * stops in reverse order.
+ */
+import http from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import type { WorkerOptions } from '@temporalio/worker';
+import type { Config } from './config';
+import type { Logger } from './logger';
+import { createApp, Readiness } from './api/app';
+import { ClickHouse, openClickHouse } from './clickhouse/client';
+import { EventLogWriter } from './clickhouse/eventLog';
+import { pingClickHouse } from './clickhouse/orderQueries';
+import { rebuildProjections } from './clickhouse/rebuild';
+import { applySchema, schemaIsCurrent } from './clickhouse/schema';
+import { DevServer, startDevServer } from './temporal/devServer';
+import { OrderGateway } from './temporal/orderGateway';
+import { locateTemporalBinary } from './temporal/temporalBinary';
+import { RunningWorker, startOrderWorker } from './temporal/worker';
+import { toolsDir } from './paths';
+
+export interface Roles {
+  api: boolean;
+  worker: boolean;
+}
+
+export interface Service {
+  apiUrl?: string;
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  ch: ClickHouse;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Printed progress for a person at a terminal. */
+  say?: (message: string) => void;
+  /** Tests pass a workflow bundle built once, instead of bundling at every start. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Tests lower server limits (the continue-as-new suggestion) with dynamic config. */
+  devServerDynamicConfig?: Record<string, string | number | boolean>;
+  pathVariable?: string;
+}
+
+/** Stops what was started so far, newest first, even when one of the steps fails. */
+class Stack {
+  private readonly steps: Array<{ name: string; stop: () => Promise<void> }> = [];
+
+  push(name: string, stop: () => Promise<void>): void {
+    this.steps.push({ name, stop });
+  }
+
+  async unwind(log: Logger): Promise<void> {
+    while (this.steps.length > 0) {
+      const step = this.steps.pop()!;
+      try {
+        await step.stop();
+      } catch (error) {
+        log.error({ err: error }, `stopping ${step.name} failed`);
+      }
+    }
+  }
+}
+
+export async function startService(config: Config, roles: Roles, log: Logger, options: StartOptions = {}): Promise<Service> {
+  const say = options.say ?? ((message: string) => log.info(message));
+  const stack = new Stack();
+  try {
+    let temporalAddress = config.temporalAddress;
+    let devServer: DevServer | undefined;
+    if (!temporalAddress) {
+      const binary = locateTemporalBinary({
+        cliPath: config.temporalCliPath,
+        pathVariable: options.pathVariable,
+        toolsDir: toolsDir(),
+        say,
+      });
+      devServer = await startDevServer({
+        binary,
+        dataDir: config.dataDir,
+        port: config.temporalDevPort,
+        uiPort: config.temporalUiPort,
+        namespace: config.temporalNamespace,
+        dynamicConfig: options.devServerDynamicConfig,
+        say,
+      });
+      stack.push('the Temporal dev server', () => devServer!.stop());
+      temporalAddress = devServer.address;
+    }
+
+    say(config.clickhouseUrl ? `connecting to ClickHouse at ${redactUrl(config.clickhouseUrl)}` : `opening the embedded ClickHouse under ${config.dataDir}`);
+    const ch = await openClickHouse(config);
+    stack.push('ClickHouse', () => ch.close());
+    await applySchema(ch, say);
+
+    let worker: RunningWorker | undefined;
+    if (roles.worker) {
+      const eventLog = EventLogWriter.forClickHouse(ch, {
+        onBatch: (rows, millis, error) => {
+          if (error) log.warn({ rows, millis, err: error }, 'event log insert failed');
+          else log.debug({ rows, millis }, 'event log insert');
+        },
+      });
+      stack.push('the event log writer', () => eventLog.close());
+      say(`starting the order worker on task queue ${config.temporalTaskQueue}`);
+      worker = await startOrderWorker({
+        address: temporalAddress,
+        namespace: config.temporalNamespace,
+        taskQueue: config.temporalTaskQueue,
+        eventLog,
+        workflowBundle: options.workflowBundle,
+      });
+      stack.push('the worker', () => worker!.stop());
+      worker.done.catch((error: unknown) => log.error({ err: error }, 'the worker stopped with an error'));
+    }
+
+    let apiUrl: string | undefined;
+    if (roles.api) {
+      const connection = await Connection.connect({ address: temporalAddress });
+      stack.push('the Temporal client', () => connection.close());
+      const client = new Client({ connection, namespace: config.temporalNamespace });
+      const gateway = new OrderGateway(client, { taskQueue: config.temporalTaskQueue });
+      let schemaChecked = false;
+      const readiness = async (): Promise<Readiness> => {
+        const checks: Record<string, string> = {};
+        await Promise.all([
+          client
+            .withDeadline(Date.now() + 2000, () => connection.workflowService.getSystemInfo({}))
+            .then(() => (checks.temporal = 'ok'))
+            .catch((error: Error) => (checks.temporal = `unreachable: ${error.message}`)),
+          (async () => {
+            await pingClickHouse(ch);
+            schemaChecked ||= await schemaIsCurrent(ch);
+            checks.clickhouse = schemaChecked ? 'ok' : 'schema not applied';
+          })().catch((error: Error) => (checks.clickhouse = `unreachable: ${error.message}`)),
+        ]);
+        if (roles.worker) checks.worker = worker?.worker.getState() === 'RUNNING' ? 'ok' : `worker ${worker?.worker.getState()}`;
+        return { ready: Object.values(checks).every((check) => check === 'ok'), checks };
+      };
+      const app = createApp({
+        gateway,
+        ch,
+        log,
+        readiness,
+        // The rebuild must run where the embedded database is open: in this process.
+        rebuild: (onProgress) => rebuildProjections(ch, onProgress),
+      });
+      const server = http.createServer(app.callback());
+      server.keepAliveTimeout = 65_000;
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.port, '0.0.0.0', () => resolve());
+      });
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.port;
+      apiUrl = `http://127.0.0.1:${port}`;
+      stack.push('the HTTP server', () => closeServer(server));
+    }
+
+    return {
+      apiUrl,
+      temporalAddress,
+      temporalUiUrl: devServer?.uiUrl,
+      ch,
+      stop: () => stack.unwind(log),
+    };
+  } catch (error) {
+    await stack.unwind(log);
+    throw error;
+  }
+}
+
+/** Stops accepting connections, lets in-flight requests finish (bounded), then closes idle ones. */
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    server.close(() => {
+      clearTimeout(force);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = parsed.password ? '***' : '';
+    return parsed.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}

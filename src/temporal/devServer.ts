@@ -1,0 +1,221 @@
+/**
+ * Runs the Temporal dev server as a child process for the embedded default: SQLite file under the
+ * data dir, Web UI, the order search attributes registered. A dev server left running by a run
+ * that crashed (same SQLite file) is replaced; a Temporal server started by someone else on the
+ * port is reused and left alone.
+ */
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import type { TemporalBinary } from './temporalBinary';
+import { TemporalBinaryNotFound } from './temporalBinary';
+import { ensureSearchAttributes, ORDER_SEARCH_ATTRIBUTES } from './searchAttributes';
+
+export interface DevServerOptions {
+  binary: TemporalBinary;
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  namespace: string;
+  /** Extra `--dynamic-config-value KEY=VALUE` pairs (tests lower the continue-as-new threshold). */
+  dynamicConfig?: Record<string, string | number | boolean>;
+  startTimeoutMs?: number;
+  say: (message: string) => void;
+}
+
+export interface DevServer {
+  address: string;
+  uiUrl: string;
+  /** False when an already running server was reused; stop() then leaves it running. */
+  startedHere: boolean;
+  stop(): Promise<void>;
+}
+
+const HOST = '127.0.0.1';
+
+export function devServerDbFile(dataDir: string): string {
+  return path.join(dataDir, 'temporal.sqlite');
+}
+
+function portIsOpen(port: number, timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: HOST, port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Dev servers (from any earlier run) that use this SQLite file, found through /proc. */
+function leftoverServers(dbFile: string): number[] {
+  if (!fs.existsSync('/proc')) return [];
+  const pids: number[] = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (args.includes('start-dev') && args.includes(dbFile)) pids.push(pid);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return pids;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function terminate(pid: number, graceMs: number): Promise<void> {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + graceMs;
+  while (alive(pid) && Date.now() < deadline) await sleep(100);
+  if (alive(pid)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    while (alive(pid)) await sleep(50);
+  }
+}
+
+async function isTemporal(address: string): Promise<boolean> {
+  try {
+    const connection = await Connection.connect({ address, connectTimeout: 2000 });
+    try {
+      await connection.workflowService.getSystemInfo({});
+      return true;
+    } finally {
+      await connection.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilServing(address: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+      throw new Error(`the Temporal dev server exited (${child.exitCode ?? child.signalCode}) while starting; its log says:\n${tail}`);
+    }
+    if (await isTemporal(address)) return;
+    await sleep(250);
+  }
+  throw new Error(`the Temporal dev server did not answer on ${address} within ${timeoutMs / 1000}s (log: ${logFile})`);
+}
+
+function devServerArgs(options: DevServerOptions, dbFile: string): string[] {
+  const args = [
+    'server', 'start-dev',
+    '--ip', HOST,
+    '--port', String(options.port),
+    '--ui-port', String(options.uiPort),
+    '--db-filename', dbFile,
+    '--namespace', options.namespace,
+    '--sqlite-pragma', 'journal_mode=WAL',
+    '--sqlite-pragma', 'synchronous=NORMAL',
+    '--log-level', 'warn',
+  ];
+  for (const key of ORDER_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${key.type === 'DOUBLE' ? 'Double' : 'Keyword'}`);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  return args;
+}
+
+/** Starts the SDK-managed dev server, the last resort when no CLI could be found or installed. */
+async function startWithSdkDownload(options: DevServerOptions, dbFile: string): Promise<DevServer> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  let env;
+  try {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download', downloadDir: (options.binary as { downloadDir: string }).downloadDir },
+        ip: HOST,
+        port: options.port,
+        ui: true,
+        uiPort: options.uiPort,
+        dbFilename: dbFile,
+        namespace: options.namespace,
+        searchAttributes: [...ORDER_SEARCH_ATTRIBUTES],
+      },
+    });
+  } catch (error) {
+    options.say(`  the SDK could not download the Temporal CLI: ${error instanceof Error ? error.message : String(error)}`);
+    throw new TemporalBinaryNotFound();
+  }
+  return {
+    address: `${HOST}:${options.port}`,
+    uiUrl: `http://${HOST}:${options.uiPort}`,
+    startedHere: true,
+    stop: () => env.teardown(),
+  };
+}
+
+export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  const { say } = options;
+  const address = `${HOST}:${options.port}`;
+  const uiUrl = `http://${HOST}:${options.uiPort}`;
+  fs.mkdirSync(options.dataDir, { recursive: true });
+  const dbFile = devServerDbFile(options.dataDir);
+
+  for (const pid of leftoverServers(dbFile)) {
+    say(`stopping the Temporal dev server left running by an earlier run (pid ${pid})`);
+    await terminate(pid, 10_000);
+  }
+  if (await portIsOpen(options.port)) {
+    if (await isTemporal(address)) {
+      say(`reusing the Temporal server already listening on ${address} (not started here, so it will be left running)`);
+      await ensureSearchAttributes(address, options.namespace);
+      return { address, uiUrl, startedHere: false, stop: async () => {} };
+    }
+    throw new Error(`port ${options.port} is taken by something that is not a Temporal server; set TEMPORAL_DEV_PORT to a free port`);
+  }
+  if (options.binary.kind === 'sdk-download') return startWithSdkDownload(options, dbFile);
+
+  const logFile = path.join(options.dataDir, 'temporal.log');
+  const log = fs.openSync(logFile, 'a');
+  say(`starting the Temporal dev server on ${address} (data: ${dbFile}, log: ${logFile})`);
+  const child = spawn(options.binary.path, devServerArgs(options, dbFile), { stdio: ['ignore', log, log] });
+  fs.closeSync(log);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  try {
+    await waitUntilServing(address, child, logFile, options.startTimeoutMs ?? 60_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  return {
+    address,
+    uiUrl,
+    startedHere: true,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+      if (!stopped) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}

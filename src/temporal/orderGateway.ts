@@ -1,0 +1,242 @@
+/**
+ * The API's way into the write model: sends commands to order workflows as Updates (synchronous)
+ * or Signals (fire-and-forget), reads a workflow's state, and turns Temporal's errors into the
+ * domain's coded errors.
+ */
+import {
+  Client,
+  isGrpcServiceError,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import { status as GrpcStatus } from '@grpc/grpc-js';
+import { DomainError, ErrorCode, FieldError } from '../domain/errors';
+import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderCommand, OrderSnapshot } from '../domain/order';
+import { toAmount } from '../domain/money';
+import { lineTotalCents } from '../domain/order';
+import type { orderWorkflow } from '../../workflows/order';
+import {
+  cancelOrderSignal,
+  cancelOrderUpdate,
+  changeOrderStatusSignal,
+  changeOrderStatusUpdate,
+  CommandOutcome,
+  createOrderSignal,
+  createOrderUpdate,
+  CUSTOMER_ID_ATTRIBUTE,
+  getCommandOutcomeQuery,
+  getOrderQuery,
+  ORDER_STATUS_ATTRIBUTE,
+  ORDER_TOTAL_ATTRIBUTE,
+  orderWorkflowId,
+} from '../../workflows/messages';
+
+const KNOWN_CODES: readonly ErrorCode[] = ['VALIDATION_FAILED', 'ORDER_ALREADY_EXISTS', 'ORDER_NOT_FOUND', 'INVALID_TRANSITION'];
+
+export interface AcceptedCommand {
+  commandId: string;
+  orderId: string;
+}
+
+export interface OrderGatewayOptions {
+  taskQueue: string;
+  /** How long a synchronous command may wait for the workflow's answer. */
+  commandTimeoutMs?: number;
+}
+
+export class OrderGateway {
+  private readonly commandTimeoutMs: number;
+
+  constructor(
+    private readonly client: Client,
+    private readonly options: OrderGatewayOptions,
+  ) {
+    this.commandTimeoutMs = options.commandTimeoutMs ?? 15_000;
+  }
+
+  /** Creates the order's workflow and the order in one step; 409 if the orderId was ever used. */
+  async create(command: CreateOrder): Promise<OrderSnapshot> {
+    const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', this.startOptions(command));
+    try {
+      return await this.bounded(() =>
+        this.client.workflow.executeUpdateWithStart(createOrderUpdate, { args: [command], updateId: command.commandId, startWorkflowOperation }),
+      );
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError || isAlreadyStarted(error)) return this.replayFinished(command);
+      throw translate(error);
+    }
+  }
+
+  /** Sends the create as a signal: answers once Temporal has recorded it, not once it is applied. */
+  async createAsync(command: CreateOrder): Promise<AcceptedCommand> {
+    try {
+      await this.bounded(() =>
+        this.client.workflow.signalWithStart<typeof orderWorkflow, [CreateOrder]>('orderWorkflow', {
+          ...this.startOptions(command),
+          signal: createOrderSignal,
+          signalArgs: [command],
+        }),
+      );
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError || isAlreadyStarted(error)) {
+        await this.replayFinished(command);
+        return accepted(command);
+      }
+      throw translate(error);
+    }
+    return accepted(command);
+  }
+
+  async changeStatus(command: ChangeOrderStatus): Promise<OrderSnapshot> {
+    return this.update(command, (handle) =>
+      handle.executeUpdate(changeOrderStatusUpdate, { args: [command], updateId: command.commandId }),
+    );
+  }
+
+  async cancel(command: CancelOrder): Promise<OrderSnapshot> {
+    return this.update(command, (handle) => handle.executeUpdate(cancelOrderUpdate, { args: [command], updateId: command.commandId }));
+  }
+
+  async changeStatusAsync(command: ChangeOrderStatus): Promise<AcceptedCommand> {
+    return this.signal(command, (handle) => handle.signal(changeOrderStatusSignal, command));
+  }
+
+  async cancelAsync(command: CancelOrder): Promise<AcceptedCommand> {
+    return this.signal(command, (handle) => handle.signal(cancelOrderSignal, command));
+  }
+
+  /** The write model's current order (a strongly consistent read), or undefined. */
+  async read(orderId: string): Promise<OrderSnapshot | undefined> {
+    try {
+      const order = await this.bounded(() => this.handle(orderId).query(getOrderQuery));
+      return order ?? undefined;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw translate(error);
+    }
+  }
+
+  /** What became of a command sent to an order, or undefined if the order has not seen it. */
+  async outcome(orderId: string, commandId: string): Promise<CommandOutcome | undefined> {
+    try {
+      const outcome = await this.bounded(() => this.handle(orderId).query(getCommandOutcomeQuery, commandId));
+      return outcome ?? undefined;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) return undefined;
+      throw translate(error);
+    }
+  }
+
+  private handle(orderId: string) {
+    return this.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId));
+  }
+
+  private startOptions(command: CreateOrder) {
+    const totalCents = command.items.reduce((sum, line) => sum + lineTotalCents(line), 0);
+    return {
+      workflowId: orderWorkflowId(command.orderId),
+      taskQueue: this.options.taskQueue,
+      args: [{ orderId: command.orderId }] as Parameters<typeof orderWorkflow>,
+      // An orderId is used once: a running order takes the create as a (rejected or repeated)
+      // command, and a finished one refuses to start again.
+      workflowIdConflictPolicy: 'USE_EXISTING' as const,
+      workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+      staticSummary: `Order ${command.orderId} for ${command.customerName}`,
+      typedSearchAttributes: new TypedSearchAttributes([
+        { key: ORDER_STATUS_ATTRIBUTE, value: 'PENDING' },
+        { key: CUSTOMER_ID_ATTRIBUTE, value: command.customerId },
+        { key: ORDER_TOTAL_ATTRIBUTE, value: toAmount(totalCents) },
+      ]),
+    };
+  }
+
+  private async update(command: ChangeOrderStatus | CancelOrder, send: (handle: ReturnType<OrderGateway['handle']>) => Promise<OrderSnapshot>) {
+    try {
+      return await this.bounded(() => send(this.handle(command.orderId)));
+    } catch (error) {
+      if (isFinished(error)) return this.replayFinished(command);
+      throw translate(error);
+    }
+  }
+
+  private async signal(command: ChangeOrderStatus | CancelOrder, send: (handle: ReturnType<OrderGateway['handle']>) => Promise<void>) {
+    try {
+      await this.bounded(() => send(this.handle(command.orderId)));
+      return accepted(command);
+    } catch (error) {
+      if (isFinished(error)) {
+        await this.replayFinished(command);
+        return accepted(command);
+      }
+      throw translate(error);
+    }
+  }
+
+  /**
+   * A command reached an order whose workflow has finished (or, for a create, whose id was used).
+   * A repeated commandId still gets its first answer; anything else is refused like any other
+   * forbidden transition.
+   */
+  private async replayFinished(command: OrderCommand): Promise<OrderSnapshot> {
+    const [order, outcome] = await Promise.all([this.read(command.orderId), this.outcome(command.orderId, command.commandId)]);
+    if (!order) {
+      if (command.type === 'CreateOrder') throw new DomainError('ORDER_ALREADY_EXISTS', `order ${command.orderId} already exists`);
+      throw new DomainError('ORDER_NOT_FOUND', `order ${command.orderId} does not exist`);
+    }
+    if (outcome?.accepted) return { ...order, status: outcome.status, updatedAt: outcome.updatedAt, version: outcome.version };
+    if (outcome && !outcome.accepted) throw new DomainError(outcome.code as ErrorCode, outcome.message);
+    if (command.type === 'CreateOrder') throw new DomainError('ORDER_ALREADY_EXISTS', `order ${command.orderId} already exists`);
+    const target = command.type === 'CancelOrder' ? 'CANCELLED' : command.status;
+    throw new DomainError('INVALID_TRANSITION', `order ${command.orderId} cannot go from ${order.status} to ${target} (${order.status} is final)`);
+  }
+
+  private bounded<T>(call: () => Promise<T>): Promise<T> {
+    return this.client.withDeadline(Date.now() + this.commandTimeoutMs, call);
+  }
+}
+
+function accepted(command: OrderCommand): AcceptedCommand {
+  return { commandId: command.commandId, orderId: command.orderId };
+}
+
+function grpcCode(error: unknown): number | undefined {
+  let current: unknown = error;
+  for (let depth = 0; current && depth < 5; depth += 1) {
+    if (isGrpcServiceError(current)) return current.code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function isAlreadyStarted(error: unknown): boolean {
+  return grpcCode(error) === GrpcStatus.ALREADY_EXISTS;
+}
+
+/** The workflow exists no more as a running execution: it finished, or never was. */
+function isFinished(error: unknown): boolean {
+  return error instanceof WorkflowNotFoundError || grpcCode(error) === GrpcStatus.NOT_FOUND;
+}
+
+/** Maps a Temporal error to the domain's coded errors; anything unknown passes through as is. */
+export function translate(error: unknown): unknown {
+  if (error instanceof DomainError) return error;
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    const failure = error.cause;
+    if (failure.type && (KNOWN_CODES as readonly string[]).includes(failure.type)) {
+      const fieldErrors = (failure.details?.[0] as FieldError[] | undefined) ?? [];
+      return new DomainError(failure.type as ErrorCode, failure.message, fieldErrors);
+    }
+  }
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new DomainError('UNAVAILABLE', 'the order did not answer in time; retry with the same Idempotency-Key');
+  }
+  const code = grpcCode(error);
+  if (code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED || code === GrpcStatus.CANCELLED) {
+    return new DomainError('UNAVAILABLE', 'the workflow service is unavailable; retry with the same Idempotency-Key');
+  }
+  return error;
+}

@@ -1,0 +1,51 @@
+/**
+ * The order worker: runs order workflows and the activity that appends their events. One
+ * EventLogWriter is shared by all of its workflows so their events are written in common batches.
+ */
+import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import type { EventLogWriter } from '../clickhouse/eventLog';
+
+export interface OrderWorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  eventLog: EventLogWriter;
+  /** A pre-built workflow bundle (tests build one per run); otherwise bundled from `workflows/`. */
+  workflowBundle?: WorkerOptions['workflowBundle'];
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Settles when the worker stops; rejects if it crashed. */
+  done: Promise<void>;
+  /** Stops polling, lets in-flight tasks finish, then closes the connection. */
+  stop(): Promise<void>;
+}
+
+export function workflowsPath(): string {
+  return require.resolve('../../workflows');
+}
+
+export async function startOrderWorker(options: OrderWorkerOptions): Promise<RunningWorker> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    activities: createActivities({ eventLog: options.eventLog }),
+    // Orders are small, independent workflows: keep many cached so a command rarely replays history.
+    maxCachedWorkflows: 2000,
+    shutdownGraceTime: '10 seconds',
+  });
+  const done = worker.run().finally(() => connection.close());
+  return {
+    worker,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}

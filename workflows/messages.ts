@@ -1,0 +1,45 @@
+/**
+ * The order workflow's messages, shared by the workflow and its callers. Updates answer
+ * synchronously (their validator rejects a bad command before it enters history); signals are
+ * fire-and-forget (a bad one is recorded as rejected and never applied).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderEvent, OrderSnapshot, OrderState } from '../src/domain/order';
+
+export const createOrderUpdate = defineUpdate<OrderSnapshot, [CreateOrder]>('createOrder');
+export const changeOrderStatusUpdate = defineUpdate<OrderSnapshot, [ChangeOrderStatus]>('changeOrderStatus');
+export const cancelOrderUpdate = defineUpdate<OrderSnapshot, [CancelOrder]>('cancelOrder');
+
+export const createOrderSignal = defineSignal<[CreateOrder]>('createOrder');
+export const changeOrderStatusSignal = defineSignal<[ChangeOrderStatus]>('changeOrderStatus');
+export const cancelOrderSignal = defineSignal<[CancelOrder]>('cancelOrder');
+
+/** The write model's current order, or null before it is created. */
+export const getOrderQuery = defineQuery<OrderSnapshot | null>('getOrder');
+/** The answer a command got, by its commandId: its snapshot, or the rejection of a signal. */
+export const getCommandOutcomeQuery = defineQuery<CommandOutcome | null, [string]>('getCommandOutcome');
+
+export const ORDER_STATUS_ATTRIBUTE = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+export const CUSTOMER_ID_ATTRIBUTE = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+export const ORDER_TOTAL_ATTRIBUTE = defineSearchAttributeKey('OrderTotal', SearchAttributeType.DOUBLE);
+
+/** What a command did, kept so that a repeated commandId gets the first answer again. */
+export type CommandOutcome =
+  | { commandId: string; accepted: true; version: number; status: OrderSnapshot['status']; updatedAt: string }
+  | { commandId: string; accepted: false; code: string; message: string };
+
+/** Everything the workflow carries across continue-as-new. */
+export interface OrderWorkflowInput {
+  orderId: string;
+  state?: OrderState;
+  /** Events recorded but not yet confirmed as written to the event log, oldest first. */
+  outbox?: OrderEvent[];
+  /** The most recent command outcomes, oldest first, bounded. */
+  recentCommands?: CommandOutcome[];
+  createCommandId?: string;
+}
+
+export function orderWorkflowId(orderId: string): string {
+  return `order-${orderId}`;
+}

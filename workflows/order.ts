@@ -1,0 +1,205 @@
+/**
+ * One workflow per order: the write model. It takes commands (updates and signals), runs them
+ * through the pure domain module, keeps the resulting events in an outbox and hands them, in
+ * order, to the activity that appends them to the event log. It finishes once the order is
+ * terminal and every event is delivered.
+ */
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  log,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities';
+import { DomainError } from '../src/domain/errors';
+import { toDecimalString } from '../src/domain/money';
+import { decide, evolve, isTerminal, OrderCommand, OrderEvent, OrderSnapshot, OrderState, snapshot } from '../src/domain/order';
+import {
+  cancelOrderSignal,
+  cancelOrderUpdate,
+  changeOrderStatusSignal,
+  changeOrderStatusUpdate,
+  CommandOutcome,
+  createOrderSignal,
+  createOrderUpdate,
+  CUSTOMER_ID_ATTRIBUTE,
+  getCommandOutcomeQuery,
+  getOrderQuery,
+  ORDER_STATUS_ATTRIBUTE,
+  ORDER_TOTAL_ATTRIBUTE,
+  OrderWorkflowInput,
+} from './messages';
+
+/** Enough to answer any realistic client retry; bounded so continue-as-new stays small. */
+const RECENT_COMMANDS_KEPT = 200;
+/** A workflow started without its create command (which the API never does) gives up after this. */
+const AWAIT_CREATE_TIMEOUT = '1 hour';
+
+// A local activity: the worker runs it in-process, without another round trip through the server.
+// It retries without limit because an event that was accepted must reach the log eventually.
+const { recordOrderEvents } = proxyLocalActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+class OrderEntity {
+  state: OrderState | undefined;
+  readonly outbox: OrderEvent[];
+  private readonly recentCommands: CommandOutcome[];
+  private createCommandId: string | undefined;
+
+  constructor(input: OrderWorkflowInput) {
+    this.state = input.state;
+    this.outbox = input.outbox ?? [];
+    this.recentCommands = input.recentCommands ?? [];
+    this.createCommandId = input.createCommandId;
+  }
+
+  get finished(): boolean {
+    return this.state !== undefined && isTerminal(this.state.status) && this.outbox.length === 0;
+  }
+
+  outcomeOf(commandId: string): CommandOutcome | undefined {
+    if (commandId === this.createCommandId && this.state) {
+      return { commandId, accepted: true, version: 1, status: 'PENDING', updatedAt: this.state.createdAt };
+    }
+    return this.recentCommands.find((outcome) => outcome.commandId === commandId);
+  }
+
+  /** Throws the DomainError a command would meet, without changing anything. */
+  validate(command: OrderCommand): void {
+    if (this.outcomeOf(command.commandId)) return;
+    decide(this.state, command, new Date());
+  }
+
+  /** Applies a command, or answers a repeated one with its first outcome. */
+  handle(command: OrderCommand): OrderSnapshot {
+    const earlier = this.outcomeOf(command.commandId);
+    if (earlier) return this.answer(earlier);
+    const events = decide(this.state, command, new Date());
+    for (const event of events) this.state = evolve(this.state, event);
+    this.outbox.push(...events);
+    const state = this.state!;
+    if (command.type === 'CreateOrder') this.createCommandId = command.commandId;
+    else this.remember({ commandId: command.commandId, accepted: true, version: state.version, status: state.status, updatedAt: state.updatedAt });
+    this.publish(state);
+    return snapshot(state);
+  }
+
+  /** A signal cannot answer, so its rejection is kept where a query (and the Web UI) can see it. */
+  reject(command: OrderCommand, error: DomainError): void {
+    if (this.outcomeOf(command.commandId)) return;
+    this.remember({ commandId: command.commandId, accepted: false, code: error.code, message: error.message });
+    log.warn('signal rejected', { orderId: command.orderId, commandId: command.commandId, code: error.code, reason: error.message });
+  }
+
+  answer(outcome: CommandOutcome): OrderSnapshot {
+    if (!outcome.accepted) throw ApplicationFailure.create({ type: outcome.code, message: outcome.message, nonRetryable: true });
+    return { ...snapshot(this.state!), status: outcome.status, updatedAt: outcome.updatedAt, version: outcome.version };
+  }
+
+  carry(orderId: string): OrderWorkflowInput {
+    return { orderId, state: this.state, outbox: this.outbox, recentCommands: this.recentCommands, createCommandId: this.createCommandId };
+  }
+
+  private remember(outcome: CommandOutcome): void {
+    this.recentCommands.push(outcome);
+    if (this.recentCommands.length > RECENT_COMMANDS_KEPT) this.recentCommands.splice(0, this.recentCommands.length - RECENT_COMMANDS_KEPT);
+  }
+
+  /** Keeps the order findable and legible in the Temporal Web UI. */
+  publish(state: OrderState): void {
+    upsertSearchAttributes([
+      { key: ORDER_STATUS_ATTRIBUTE, value: state.status },
+      { key: CUSTOMER_ID_ATTRIBUTE, value: state.customerId },
+      { key: ORDER_TOTAL_ATTRIBUTE, value: state.totalCents / 100 },
+    ]);
+    const lines = state.items.map(
+      (line) => `- ${line.quantity} × ${line.productName ?? line.productId} at ${toDecimalString(line.unitPriceCents)}`,
+    );
+    setCurrentDetails(
+      [
+        `**${state.status}** · order ${state.orderId} · version ${state.version}`,
+        `Customer: ${state.customerName} (${state.customerId})`,
+        `Total: ${toDecimalString(state.totalCents)}`,
+        state.cancellationReason ? `Cancelled: ${state.cancellationReason}` : '',
+        'Items:',
+        ...lines,
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+  }
+}
+
+/** Update validators reject with the domain's stable code, which the API maps to its HTTP status. */
+function asFailure(error: unknown): unknown {
+  if (error instanceof DomainError) {
+    return ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true, details: [error.fieldErrors] });
+  }
+  return error;
+}
+
+export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSnapshot | null> {
+  const order = new OrderEntity(input);
+
+  const handleUpdate = (command: OrderCommand): OrderSnapshot => {
+    try {
+      return order.handle(command);
+    } catch (error) {
+      throw asFailure(error);
+    }
+  };
+  const validateUpdate = (command: OrderCommand): void => {
+    try {
+      order.validate(command);
+    } catch (error) {
+      throw asFailure(error);
+    }
+  };
+  const handleSignal = (command: OrderCommand): void => {
+    try {
+      order.handle(command);
+    } catch (error) {
+      if (error instanceof DomainError) order.reject(command, error);
+      else throw error;
+    }
+  };
+
+  setHandler(createOrderUpdate, async (command) => handleUpdate(command), { validator: validateUpdate });
+  setHandler(changeOrderStatusUpdate, async (command) => handleUpdate(command), { validator: validateUpdate });
+  setHandler(cancelOrderUpdate, async (command) => handleUpdate(command), { validator: validateUpdate });
+  setHandler(createOrderSignal, handleSignal);
+  setHandler(changeOrderStatusSignal, handleSignal);
+  setHandler(cancelOrderSignal, handleSignal);
+  setHandler(getOrderQuery, () => (order.state ? snapshot(order.state) : null));
+  setHandler(getCommandOutcomeQuery, (commandId) => order.outcomeOf(commandId) ?? null);
+  if (order.state) order.publish(order.state);
+
+  if (!order.state && !(await condition(() => order.state !== undefined, AWAIT_CREATE_TIMEOUT))) {
+    log.warn('no create command arrived; closing', { orderId: input.orderId });
+    return null;
+  }
+
+  for (;;) {
+    await condition(() => order.outbox.length > 0 || order.finished || workflowInfo().continueAsNewSuggested);
+    if (order.outbox.length > 0) {
+      const batch = order.outbox.slice();
+      await recordOrderEvents(batch);
+      order.outbox.splice(0, batch.length);
+      continue;
+    }
+    if (order.finished) break;
+    // Let running handlers answer their callers first; the outbox and state travel to the next run.
+    await condition(allHandlersFinished);
+    if (order.outbox.length === 0) return continueAsNew<typeof orderWorkflow>(order.carry(input.orderId));
+  }
+  await condition(allHandlersFinished);
+  return order.state ? snapshot(order.state) : null;
+}
