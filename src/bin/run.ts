@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { Roles, startService } from '../service';
+import { installTemporalLogger } from '../temporal/runtimeLogger';
 
 export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promise<void> {
   let config;
@@ -29,6 +30,7 @@ export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promis
   }
   const log = createLogger(config.logLevel, { pretty: Boolean(process.stdout.isTTY) && !process.env.CI });
   const say = (message: string) => log.info(message);
+  installTemporalLogger(log);
 
   const service = await startService(config, roles, log, { say, pathVariable: process.env.PATH }).catch((error: unknown) => {
     log.fatal(error instanceof Error ? error.message : String(error));

@@ -32,8 +32,10 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
     return { client, database: config.clickhouseDatabase, embedded: false, close: () => client.close() };
   }
   // Loaded lazily: the chDB engine is a 500 MB native library that a server-mode process never needs.
-  const { createChdbConnection } = await import('chdb/connection');
-  const chdb = await import('chdb');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const chdb = require('chdb') as typeof import('chdb');
   const dir = embeddedClickHousePath(config.dataDir);
   fs.mkdirSync(dir, { recursive: true });
   let connection;

@@ -1,0 +1,14 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
+  },
+  globalSetup: '<rootDir>/test/support/globalSetup.ts',
+  // Integration tests start real servers; every wait inside them has its own, shorter bound.
+  testTimeout: 120_000,
+  // Each test file starts its own Temporal dev server and chDB directory; two at a time fits 2 cores.
+  maxWorkers: 2,
+};

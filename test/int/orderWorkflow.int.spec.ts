@@ -1,0 +1,268 @@
+/**
+ * The order workflow on a real Temporal dev server (through @temporalio/testing). Events go to an
+ * EventLogWriter that keeps rows in memory, so these tests see exactly what the activity delivers.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { EventLogWriter, EventRow } from '../../src/clickhouse/eventLog';
+import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderStatus } from '../../src/domain/order';
+import { OrderGateway } from '../../src/temporal/orderGateway';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes';
+import { orderWorkflow } from '../../workflows/order';
+import {
+  changeOrderStatusSignal,
+  changeOrderStatusUpdate,
+  getCommandOutcomeQuery,
+  getOrderQuery,
+  orderWorkflowId,
+} from '../../workflows/messages';
+import { DomainError } from '../../src/domain/errors';
+import { eventually, temporalCli, workflowBundle } from '../support/stack';
+
+const TASK_QUEUE = 'orders-workflow-test';
+// A small history limit makes the server suggest continue-as-new after a few commands.
+const SUGGEST_CONTINUE_AS_NEW_AFTER = 40;
+
+let env: TestWorkflowEnvironment;
+let worker: Worker;
+let running: Promise<void>;
+let gateway: OrderGateway;
+let client: Client;
+const delivered: EventRow[] = [];
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCli() },
+      searchAttributes: [...ORDER_SEARCH_ATTRIBUTES],
+      extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AFTER}`],
+    },
+  });
+  const eventLog = new EventLogWriter(async (rows) => {
+    delivered.push(...rows);
+  });
+  worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: TASK_QUEUE,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ eventLog }),
+  });
+  running = worker.run();
+  client = env.client;
+  gateway = new OrderGateway(client, { taskQueue: TASK_QUEUE });
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+});
+
+const ids = () => ({ commandId: randomUUID(), correlationId: randomUUID() });
+
+function createCommand(orderId = `o-${randomUUID()}`): CreateOrder {
+  return {
+    type: 'CreateOrder',
+    ...ids(),
+    orderId,
+    customerId: 'customer-123',
+    customerName: 'Ada',
+    customerNameGiven: true,
+    items: [{ productId: 'prod-1', quantity: 2, unitPriceCents: 2999 }, { productId: 'prod-2', quantity: 1, unitPriceCents: 4999 }],
+  };
+}
+
+const status = (orderId: string, to: OrderStatus, commandId = randomUUID()): ChangeOrderStatus => ({
+  type: 'ChangeOrderStatus',
+  commandId,
+  correlationId: randomUUID(),
+  orderId,
+  status: to,
+});
+
+const cancel = (orderId: string, reason = 'changed mind'): CancelOrder => ({ type: 'CancelOrder', ...ids(), orderId, reason });
+
+async function rejectionOf(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof DomainError) return error;
+    throw error;
+  }
+  throw new Error('expected the command to be rejected');
+}
+
+function eventsOf(orderId: string): EventRow[] {
+  return delivered.filter((row) => row.order_id === orderId);
+}
+
+async function historyEventTypes(handle: WorkflowHandle): Promise<string[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? []).map((event) => temporal.api.enums.v1.EventType[event.eventType ?? 0]);
+}
+
+describe('when an order is created by update', () => {
+  it('answers with the write model and delivers OrderCreated to the event log', async () => {
+    const command = createCommand();
+    const order = await gateway.create(command);
+    expect(order).toMatchObject({ orderId: command.orderId, status: 'PENDING', total: 109.97, itemCount: 2, version: 1 });
+    await eventually(async () => (eventsOf(command.orderId).length === 1 ? true : undefined), 10_000, 'OrderCreated delivery');
+    expect(eventsOf(command.orderId)[0]).toMatchObject({ event_id: `${command.orderId}:1`, event_type: 'OrderCreated', total: '109.97' });
+  });
+
+  it('refuses a second create with the same orderId while the order is open', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    expect((await rejectionOf(gateway.create({ ...command, ...ids() }))).code).toBe('ORDER_ALREADY_EXISTS');
+  });
+
+  it('answers a repeated create commandId with the first result and records nothing new', async () => {
+    const command = createCommand();
+    const first = await gateway.create(command);
+    await gateway.changeStatus(status(command.orderId, 'CONFIRMED'));
+    const again = await gateway.create(command);
+    expect(again).toEqual(first);
+    await eventually(async () => (eventsOf(command.orderId).length === 2 ? true : undefined));
+    expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderStatusChanged']);
+  });
+});
+
+describe('when commands arrive as updates', () => {
+  it('rejects an invalid transition in the validator, before it enters history', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    const error = await rejectionOf(gateway.changeStatus(status(command.orderId, 'DELIVERED')));
+    expect(error.code).toBe('INVALID_TRANSITION');
+    expect(error.message).toContain('PENDING to DELIVERED');
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    const types = await historyEventTypes(handle);
+    // Only the create's update was accepted; the rejected one left no trace in history.
+    expect(types.filter((type) => type.includes('UPDATE_ACCEPTED'))).toHaveLength(1);
+    expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'PENDING', version: 1 });
+  });
+
+  it('surfaces the reason to a raw Temporal caller as an ApplicationFailure of that code', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    const handle = client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(command.orderId));
+    const failure = await handle.executeUpdate(changeOrderStatusUpdate, { args: [status(command.orderId, 'SHIPPED')] }).catch((e) => e);
+    expect(failure).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect(failure.cause).toMatchObject({ type: 'INVALID_TRANSITION' });
+  });
+
+  it('answers a repeated commandId with the first result and emits nothing', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    const confirm = status(command.orderId, 'CONFIRMED');
+    const first = await gateway.changeStatus(confirm);
+    await gateway.changeStatus(status(command.orderId, 'SHIPPED'));
+    const repeated = await gateway.changeStatus({ ...confirm, correlationId: 'another' });
+    expect(repeated).toMatchObject({ status: 'CONFIRMED', version: 2, updatedAt: first.updatedAt });
+    await eventually(async () => (eventsOf(command.orderId).length === 3 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('when commands arrive as signals', () => {
+  it('applies a valid signal', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    await gateway.changeStatusAsync(status(command.orderId, 'CONFIRMED'));
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    await eventually(async () => ((await handle.query(getOrderQuery))?.status === 'CONFIRMED' ? true : undefined));
+  });
+
+  it('records an invalid signal as rejected and never applies it', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    const bad = status(command.orderId, 'DELIVERED');
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    await handle.signal(changeOrderStatusSignal, bad);
+    const outcome = await eventually(async () => (await handle.query(getCommandOutcomeQuery, bad.commandId)) ?? undefined);
+    expect(outcome).toMatchObject({ accepted: false, code: 'INVALID_TRANSITION' });
+    expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'PENDING', version: 1 });
+    expect(eventsOf(command.orderId)).toHaveLength(1);
+  });
+
+  it('ignores a repeated signal with the same commandId', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    const confirm = status(command.orderId, 'CONFIRMED');
+    await gateway.changeStatusAsync(confirm);
+    await gateway.changeStatusAsync(confirm);
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    await eventually(async () => ((await handle.query(getOrderQuery))?.version === 2 ? true : undefined));
+    await gateway.changeStatus(status(command.orderId, 'SHIPPED'));
+    expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'SHIPPED', version: 3 });
+  });
+});
+
+describe('when the history grows', () => {
+  it('continues as new when the server suggests it, keeping state, outbox and recent commandIds', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    const { runId: firstRun } = await handle.describe();
+    // Bounce between PENDING-like steps is impossible, so use rejected signals to grow history.
+    const early = status(command.orderId, 'CONFIRMED');
+    await gateway.changeStatus(early);
+    for (let i = 0; i < SUGGEST_CONTINUE_AS_NEW_AFTER; i += 1) await gateway.changeStatusAsync(status(command.orderId, 'DELIVERED'));
+    const secondRun = await eventually(async () => {
+      const { runId } = await handle.describe();
+      return runId !== firstRun ? runId : undefined;
+    }, 30_000, 'continue-as-new');
+    expect(secondRun).not.toBe(firstRun);
+    expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'CONFIRMED', version: 2, total: 109.97 });
+    // A commandId answered in the first run is still recognised in the second.
+    expect(await gateway.changeStatus({ ...early })).toMatchObject({ status: 'CONFIRMED', version: 2 });
+    const shipped = await gateway.changeStatus(status(command.orderId, 'SHIPPED'));
+    expect(shipped).toMatchObject({ status: 'SHIPPED', version: 3 });
+    await eventually(async () => (eventsOf(command.orderId).length === 3 ? true : undefined));
+    expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1, 2, 3]);
+  });
+});
+
+describe('when the order is terminal', () => {
+  it('finishes once its events are delivered, refuses further commands and still answers a strong read', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    const handle = client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(command.orderId));
+    const reason = cancel(command.orderId, 'out of stock');
+    await gateway.cancel(reason);
+    const result = await handle.result();
+    expect(result).toMatchObject({ status: 'CANCELLED', version: 2 });
+    expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderCancelled']);
+    expect((await handle.describe()).status.name).toBe('COMPLETED');
+
+    expect((await rejectionOf(gateway.changeStatus(status(command.orderId, 'CONFIRMED')))).code).toBe('INVALID_TRANSITION');
+    expect((await rejectionOf(gateway.cancel(cancel(command.orderId)))).code).toBe('INVALID_TRANSITION');
+    expect((await rejectionOf(gateway.create({ ...command, ...ids() }))).code).toBe('ORDER_ALREADY_EXISTS');
+    // A retry of the cancel that finished it gets its first answer, not a refusal.
+    expect(await gateway.cancel(reason)).toMatchObject({ status: 'CANCELLED', version: 2 });
+    expect(await gateway.read(command.orderId)).toMatchObject({ status: 'CANCELLED', version: 2, total: 109.97 });
+  });
+
+  it('reports an unknown order as not found', async () => {
+    expect((await rejectionOf(gateway.changeStatus(status('never-created', 'CONFIRMED')))).code).toBe('ORDER_NOT_FOUND');
+    expect(await gateway.read('never-created')).toBeUndefined();
+  });
+});
+
+describe('search attributes', () => {
+  it('make an order findable by status and customer', async () => {
+    const command = { ...createCommand(), customerId: `cust-${randomUUID().slice(0, 8)}` };
+    await gateway.create(command);
+    await gateway.changeStatus(status(command.orderId, 'CONFIRMED'));
+    const found = await eventually(async () => {
+      const ids: string[] = [];
+      for await (const execution of client.workflow.list({ query: `CustomerId = '${command.customerId}' AND OrderStatus = 'CONFIRMED'` })) ids.push(execution.workflowId);
+      return ids.length > 0 ? ids : undefined;
+    }, 15_000, 'visibility');
+    expect(found).toEqual([orderWorkflowId(command.orderId)]);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * The real components for integration tests: a Temporal dev server and a chDB directory of the
+ * test file's own, free ports, and a workflow bundle built once per file.
+ */
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Config, loadConfig } from '../../src/config';
+import { silentLogger } from '../../src/logger';
+import { Service, startService, StartOptions } from '../../src/service';
+import { workflowsPath } from '../../src/temporal/worker';
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `orders-${prefix}-`));
+}
+
+let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
+
+/** The workflow code bundled once per test file (bundling takes seconds). */
+export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  return bundle;
+}
+
+/** The Temporal CLI that globalSetup found or installed. */
+export function temporalCli(): string {
+  const cli = process.env.TEMPORAL_CLI_PATH;
+  if (!cli) throw new Error('globalSetup did not find a Temporal CLI');
+  return cli;
+}
+
+export interface TestStack extends Service {
+  config: Config;
+  apiUrl: string;
+}
+
+export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
+  return loadConfig({
+    DATA_DIR: tempDir('data'),
+    PORT: '0',
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    TEMPORAL_CLI_PATH: temporalCli(),
+    ...overrides,
+  });
+}
+
+/** Starts the whole service in this process, as `npm start` does, on its own ports and data. */
+export async function startTestStack(options: StartOptions & { env?: Record<string, string> } = {}): Promise<TestStack> {
+  const config = await testConfig(options.env);
+  const service = await startService(config, { api: true, worker: true }, silentLogger(), {
+    say: () => {},
+    workflowBundle: await workflowBundle(),
+    ...options,
+  });
+  return { ...service, config, apiUrl: service.apiUrl! };
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
