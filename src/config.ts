@@ -31,12 +31,12 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function readPort(env: Env, name: string, fallback: number, problems: string[]): number {
+function readPort(env: Env, name: string, fallback: number, problems: string[], lowest = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const port = Number(raw);
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    problems.push(`${name}=${JSON.stringify(raw)}: must be a port number from 1 to 65535`);
+  if (!/^\d+$/.test(raw) || port < lowest || port > 65535) {
+    problems.push(`${name}=${JSON.stringify(raw)}: must be a port number from ${lowest} to 65535`);
     return fallback;
   }
   return port;
@@ -72,7 +72,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: must be one of debug, info, warn, error`);
   }
   const config: Config = {
-    port: readPort(env, 'PORT', 3000, problems),
+    // 0 lets the system choose a free port (tests run several services side by side).
+    port: readPort(env, 'PORT', 3000, problems, 0),
     dataDir: path.resolve(cwd, optional(env, 'DATA_DIR') ?? '.data'),
     temporalAddress,
     temporalDevPort: readPort(env, 'TEMPORAL_DEV_PORT', 7233, problems),
