@@ -27,7 +27,8 @@ export interface DevServerOptions {
 
 export interface DevServer {
   address: string;
-  uiUrl: string;
+  /** The Web UI, when this process started the server (a reused one may have none). */
+  uiUrl?: string;
   /** False when an already running server was reused; stop() then leaves it running. */
   startedHere: boolean;
   stop(): Promise<void>;
@@ -186,7 +187,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
     if (await isTemporal(address)) {
       say(`reusing the Temporal server already listening on ${address} (not started here, so it will be left running)`);
       await ensureSearchAttributes(address, options.namespace);
-      return { address, uiUrl, startedHere: false, stop: async () => {} };
+      return { address, startedHere: false, stop: async () => {} };
     }
     throw new Error(`port ${options.port} is taken by something that is not a Temporal server; set TEMPORAL_DEV_PORT to a free port`);
   }

@@ -1,0 +1,133 @@
+/**
+ * The service's own entry point run as a person runs it (`npm start` runs the same file, built):
+ * what it prints, what it starts and stops, and that it comes back after a clean stop, after a
+ * crash that leaves its dev server behind, and next to a Temporal server it did not start.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectRoot } from '../../src/paths';
+import { devServerDbFile } from '../../src/temporal/devServer';
+import { call } from '../support/http';
+import { Background } from '../support/processes';
+import { freePort, temporalCli, tempDir } from '../support/stack';
+
+const START = path.join(projectRoot(), 'src', 'bin', 'start.ts');
+
+let dataDir: string;
+let env: Record<string, string>;
+let api: string;
+let uiPort: number;
+const started: Background[] = [];
+
+beforeAll(async () => {
+  dataDir = tempDir('startup');
+  const port = await freePort();
+  uiPort = await freePort();
+  env = {
+    ...(process.env as Record<string, string>),
+    DATA_DIR: dataDir,
+    PORT: String(port),
+    TEMPORAL_DEV_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(uiPort),
+    TEMPORAL_CLI_PATH: temporalCli(),
+    CI: '1',
+  };
+  api = `http://127.0.0.1:${port}`;
+});
+
+afterEach(async () => {
+  for (const process of started.splice(0)) await process.stop('SIGKILL');
+});
+
+afterAll(() => {
+  for (const pid of devServersUsing(devServerDbFile(dataDir))) process.kill(pid, 'SIGKILL');
+});
+
+/** One process, as `node dist/src/bin/start.js` is: tsx is loaded into node, not run as a wrapper. */
+function startService(extraEnv: Record<string, string> = {}): Background {
+  const service = new Background(process.execPath, ['--import', 'tsx', START], { env: { ...env, ...extraEnv }, cwd: projectRoot() });
+  started.push(service);
+  return service;
+}
+
+function devServersUsing(dbFile: string): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dbFile);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+const order = (orderId: string) => ({ orderId, customerId: 'customer-1', items: [{ productId: 'p', quantity: 1, price: 12.5 }] });
+
+describe('starting the service', () => {
+  it('starts the dev server, the Web UI, the worker and the API, and says where they are', async () => {
+    const service = startService();
+    await service.waitFor(/API ready at http:\/\/localhost:\d+/, 90_000);
+    expect(service.output).toContain(`Temporal Web UI at http://localhost:${uiPort}`);
+    expect(service.output).toContain('using the Temporal CLI from TEMPORAL_CLI_PATH');
+    expect(service.output).toContain('starting the Temporal dev server');
+    const ui = await fetch(`http://127.0.0.1:${uiPort}/`, { signal: AbortSignal.timeout(10_000) });
+    expect(ui.status).toBe(200);
+    expect((await call(api, 'POST', '/orders', { json: order('kept-1') })).status).toBe(201);
+    expect(devServersUsing(devServerDbFile(dataDir))).toHaveLength(1);
+
+    await service.stop('SIGTERM');
+    expect(service.child.exitCode).toBe(0);
+    expect(service.output).toContain('stopped');
+    expect(devServersUsing(devServerDbFile(dataDir))).toEqual([]);
+  });
+
+  it('keeps every order across a restart', async () => {
+    const service = startService();
+    await service.waitFor(/API ready/, 90_000);
+    expect((await call(api, 'GET', '/orders/kept-1')).body).toMatchObject({ orderId: 'kept-1', total: 12.5 });
+    expect((await call(api, 'GET', '/orders/kept-1?consistency=strong')).body).toMatchObject({ orderId: 'kept-1', status: 'PENDING' });
+    expect((await call(api, 'POST', '/orders/kept-1/status', { json: { status: 'CONFIRMED' } })).status).toBe(200);
+    await service.stop('SIGINT');
+    expect(service.child.exitCode).toBe(0);
+  });
+
+  it('comes back after a crash that left its dev server running, with nothing lost', async () => {
+    const crashed = startService();
+    await crashed.waitFor(/API ready/, 90_000);
+    expect((await call(api, 'POST', '/orders', { json: order('kept-2') })).status).toBe(201);
+    await crashed.stop('SIGKILL');
+    const orphans = devServersUsing(devServerDbFile(dataDir));
+    expect(orphans).toHaveLength(1);
+
+    const service = startService();
+    await service.waitFor(/API ready/, 90_000);
+    expect(service.output).toContain(`left running by an earlier run (pid ${orphans[0]})`);
+    expect((await call(api, 'GET', '/orders/kept-1?minVersion=2')).body).toMatchObject({ status: 'CONFIRMED', version: 2 });
+    expect((await call(api, 'GET', '/orders/kept-2?minVersion=1')).body).toMatchObject({ orderId: 'kept-2', version: 1 });
+    await service.stop('SIGTERM');
+    expect(devServersUsing(devServerDbFile(dataDir))).toEqual([]);
+  });
+
+  it('reuses a Temporal server that someone else started on the port, and leaves it running', async () => {
+    const otherDb = path.join(tempDir('other-temporal'), 'other.sqlite');
+    const other = new Background(temporalCli(), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', env.TEMPORAL_DEV_PORT, '--db-filename', otherDb], {});
+    started.push(other);
+    const service = startService();
+    await service.waitFor(/API ready/, 90_000);
+    expect(service.output).toContain('reusing the Temporal server already listening');
+    const created = await call(api, 'POST', '/orders', { json: order('on-their-server') });
+    expect(created.status).toBe(201);
+    await service.stop('SIGTERM');
+    expect(other.exited).toBe(false);
+  });
+
+  it('refuses a bad configuration with one line per bad value', async () => {
+    const service = startService({ PORT: 'eighty', TEMPORAL_DEV_PORT: '70000' });
+    expect(await service.waitForExit(30_000)).toBe(2);
+    expect(service.output).toContain('PORT="eighty": must be a port number');
+    expect(service.output).toContain('TEMPORAL_DEV_PORT="70000": must be a port number');
+  });
+});
