@@ -39,8 +39,11 @@ afterEach(async () => {
   for (const process of started.splice(0)) await process.stop('SIGKILL');
 });
 
+const otherDirs: string[] = [];
+
 afterAll(() => {
   for (const pid of devServersUsing(devServerDbFile(dataDir))) process.kill(pid, 'SIGKILL');
+  for (const dir of [dataDir, ...otherDirs]) fs.rmSync(dir, { recursive: true, force: true });
 });
 
 /** One process, as `node dist/src/bin/start.js` is: tsx is loaded into node, not run as a wrapper. */
@@ -112,7 +115,9 @@ describe('starting the service', () => {
   });
 
   it('reuses a Temporal server that someone else started on the port, and leaves it running', async () => {
-    const otherDb = path.join(tempDir('other-temporal'), 'other.sqlite');
+    const otherDir = tempDir('other-temporal');
+    otherDirs.push(otherDir);
+    const otherDb = path.join(otherDir, 'other.sqlite');
     const other = new Background(temporalCli(), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', env.TEMPORAL_DEV_PORT, '--db-filename', otherDb], {});
     started.push(other);
     const service = startService();

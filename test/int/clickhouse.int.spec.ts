@@ -2,6 +2,7 @@
  * The event log and read models on a real embedded ClickHouse (chDB), fed through the same
  * EventLogWriter the worker uses.
  */
+import fs from 'node:fs';
 import { ClickHouse, openClickHouse } from '../../src/clickhouse/client';
 import { EventLogWriter } from '../../src/clickhouse/eventLog';
 import { lastCustomerName, listOrders, orderById, orderStatistics } from '../../src/clickhouse/orderQueries';
@@ -13,9 +14,10 @@ import { tempDir } from '../support/stack';
 
 let ch: ClickHouse;
 let writer: EventLogWriter;
+const dataDir = tempDir('ch');
 
 beforeAll(async () => {
-  ch = await openClickHouse(loadConfig({ DATA_DIR: tempDir('ch') }));
+  ch = await openClickHouse(loadConfig({ DATA_DIR: dataDir }));
   await applySchema(ch);
   writer = EventLogWriter.forClickHouse(ch);
 });
@@ -23,6 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await writer?.close();
   await ch?.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 let sequence = 0;

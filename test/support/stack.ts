@@ -66,7 +66,15 @@ export async function startTestStack(options: StartOptions & { env?: Record<stri
     workflowBundle: await workflowBundle(),
     ...options,
   });
-  return { ...service, config, apiUrl: service.apiUrl! };
+  return {
+    ...service,
+    config,
+    apiUrl: service.apiUrl!,
+    async stop() {
+      await service.stop();
+      fs.rmSync(config.dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Polls until `check` returns a value, or fails after `timeoutMs`. */

@@ -1,0 +1,37 @@
+/**
+ * `npm run sql -- "SELECT …" [name=value …]`: runs one query against the service's ClickHouse
+ * (CLICKHOUSE_URL, or the embedded database under DATA_DIR when no service holds it) and prints
+ * the rows. Values given as name=value are bound to `{name:Type}` placeholders, never spliced in.
+ */
+import { openClickHouse } from '../clickhouse/client';
+import { loadConfig } from '../config';
+
+async function main(): Promise<void> {
+  const [sql, ...bindings] = process.argv.slice(2);
+  if (!sql) {
+    console.error('usage: npm run sql -- "SELECT status, count() FROM orders.order_events GROUP BY status" [name=value …]');
+    process.exit(2);
+  }
+  const params = Object.fromEntries(
+    bindings.map((binding) => {
+      const at = binding.indexOf('=');
+      if (at < 1) throw new Error(`parameters are name=value, got ${JSON.stringify(binding)}`);
+      return [binding.slice(0, at), binding.slice(at + 1)];
+    }),
+  );
+  const config = loadConfig(process.env);
+  const ch = await openClickHouse(config);
+  try {
+    const result = await ch.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
+    const rows = await result.json<Record<string, unknown>>();
+    if (rows.length === 0) console.log('(no rows)');
+    else console.table(rows);
+  } finally {
+    await ch.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
