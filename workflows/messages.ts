@@ -40,6 +40,27 @@ export interface OrderWorkflowInput {
   createCommandId?: string;
 }
 
+/**
+ * What a finished order workflow returns: enough to answer a strong read and a repeated command
+ * from its result alone, without replaying its history on a worker.
+ */
+export interface OrderWorkflowResult {
+  order: OrderSnapshot | null;
+  createCommandId?: string;
+  recentCommands: CommandOutcome[];
+}
+
+/** The outcome a commandId got, from what the workflow keeps (in its state or its result). */
+export function findOutcome(
+  kept: { createdAt?: string; createCommandId?: string; recentCommands: CommandOutcome[] },
+  commandId: string,
+): CommandOutcome | undefined {
+  if (kept.createdAt !== undefined && commandId === kept.createCommandId) {
+    return { commandId, accepted: true, version: 1, status: 'PENDING', updatedAt: kept.createdAt };
+  }
+  return kept.recentCommands.find((outcome) => outcome.commandId === commandId);
+}
+
 export function orderWorkflowId(orderId: string): string {
   return `order-${orderId}`;
 }

@@ -29,11 +29,13 @@ import {
   createOrderSignal,
   createOrderUpdate,
   CUSTOMER_ID_ATTRIBUTE,
+  findOutcome,
   getCommandOutcomeQuery,
   getOrderQuery,
   ORDER_STATUS_ATTRIBUTE,
   ORDER_TOTAL_ATTRIBUTE,
   OrderWorkflowInput,
+  OrderWorkflowResult,
 } from './messages';
 
 /** Enough to answer any realistic client retry; bounded so continue-as-new stays small. */
@@ -66,10 +68,7 @@ class OrderEntity {
   }
 
   outcomeOf(commandId: string): CommandOutcome | undefined {
-    if (commandId === this.createCommandId && this.state) {
-      return { commandId, accepted: true, version: 1, status: 'PENDING', updatedAt: this.state.createdAt };
-    }
-    return this.recentCommands.find((outcome) => outcome.commandId === commandId);
+    return findOutcome({ createdAt: this.state?.createdAt, createCommandId: this.createCommandId, recentCommands: this.recentCommands }, commandId);
   }
 
   /** Throws the DomainError a command would meet, without changing anything. */
@@ -106,6 +105,10 @@ class OrderEntity {
 
   carry(orderId: string): OrderWorkflowInput {
     return { orderId, state: this.state, outbox: this.outbox, recentCommands: this.recentCommands, createCommandId: this.createCommandId };
+  }
+
+  result(): OrderWorkflowResult {
+    return { order: this.state ? snapshot(this.state) : null, createCommandId: this.createCommandId, recentCommands: this.recentCommands };
   }
 
   private remember(outcome: CommandOutcome): void {
@@ -146,7 +149,7 @@ function asFailure(error: unknown): unknown {
   return error;
 }
 
-export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSnapshot | null> {
+export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWorkflowResult> {
   const order = new OrderEntity(input);
 
   const handleUpdate = (command: OrderCommand): OrderSnapshot => {
@@ -184,7 +187,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSna
 
   if (!order.state && !(await condition(() => order.state !== undefined, AWAIT_CREATE_TIMEOUT))) {
     log.warn('no create command arrived; closing', { orderId: input.orderId });
-    return null;
+    return order.result();
   }
 
   for (;;) {
@@ -201,5 +204,5 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderSna
     if (order.outbox.length === 0) return continueAsNew<typeof orderWorkflow>(order.carry(input.orderId));
   }
   await condition(allHandlersFinished);
-  return order.state ? snapshot(order.state) : null;
+  return order.result();
 }

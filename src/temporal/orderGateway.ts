@@ -8,6 +8,8 @@ import {
   isGrpcServiceError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  WorkflowHandle,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
@@ -28,11 +30,13 @@ import {
   createOrderSignal,
   createOrderUpdate,
   CUSTOMER_ID_ATTRIBUTE,
+  findOutcome,
   getCommandOutcomeQuery,
   getOrderQuery,
   ORDER_STATUS_ATTRIBUTE,
   ORDER_TOTAL_ATTRIBUTE,
   orderWorkflowId,
+  OrderWorkflowResult,
 } from '../../workflows/messages';
 
 const KNOWN_CODES: readonly ErrorCode[] = ['VALIDATION_FAILED', 'ORDER_ALREADY_EXISTS', 'ORDER_NOT_FOUND', 'INVALID_TRANSITION'];
@@ -111,27 +115,49 @@ export class OrderGateway {
 
   /** The write model's current order (a strongly consistent read), or undefined. */
   async read(orderId: string): Promise<OrderSnapshot | undefined> {
-    try {
-      const order = await this.bounded(() => this.handle(orderId).query(getOrderQuery));
-      return order ?? undefined;
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return undefined;
-      throw translate(error);
-    }
+    const state = await this.writeModel(orderId, (handle) => handle.query(getOrderQuery), (result) => result.order);
+    return state ?? undefined;
   }
 
   /** What became of a command sent to an order, or undefined if the order has not seen it. */
   async outcome(orderId: string, commandId: string): Promise<CommandOutcome | undefined> {
+    const outcome = await this.writeModel(
+      orderId,
+      (handle) => handle.query(getCommandOutcomeQuery, commandId),
+      (result) => outcomeIn(result, commandId),
+    );
+    return outcome ?? undefined;
+  }
+
+  /**
+   * Reads the order's workflow: by query while it runs; from its result once it has finished, which
+   * needs no worker to replay its history. Undefined when there is no such workflow.
+   */
+  private async writeModel<T>(
+    orderId: string,
+    whileRunning: (handle: OrderHandle) => Promise<T>,
+    once: (result: OrderWorkflowResult) => T,
+  ): Promise<T | undefined> {
+    const handle = this.handle(orderId);
     try {
-      const outcome = await this.bounded(() => this.handle(orderId).query(getCommandOutcomeQuery, commandId));
-      return outcome ?? undefined;
+      return await this.bounded(async () => {
+        const { status } = await handle.describe();
+        if (status.name === 'RUNNING') return whileRunning(handle);
+        try {
+          return once(await handle.result());
+        } catch (error) {
+          // Terminated or failed by an operator: only a replay (through the query) can tell.
+          if (error instanceof WorkflowFailedError) return whileRunning(handle);
+          throw error;
+        }
+      });
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw translate(error);
     }
   }
 
-  private handle(orderId: string) {
+  private handle(orderId: string): OrderHandle {
     return this.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId));
   }
 
@@ -154,7 +180,7 @@ export class OrderGateway {
     };
   }
 
-  private async update(command: ChangeOrderStatus | CancelOrder, send: (handle: ReturnType<OrderGateway['handle']>) => Promise<OrderSnapshot>) {
+  private async update(command: ChangeOrderStatus | CancelOrder, send: (handle: OrderHandle) => Promise<OrderSnapshot>) {
     try {
       return await this.bounded(() => send(this.handle(command.orderId)));
     } catch (error) {
@@ -163,7 +189,7 @@ export class OrderGateway {
     }
   }
 
-  private async signal(command: ChangeOrderStatus | CancelOrder, send: (handle: ReturnType<OrderGateway['handle']>) => Promise<void>) {
+  private async signal(command: ChangeOrderStatus | CancelOrder, send: (handle: OrderHandle) => Promise<void>) {
     try {
       await this.bounded(() => send(this.handle(command.orderId)));
       return accepted(command);
@@ -182,7 +208,16 @@ export class OrderGateway {
    * forbidden transition.
    */
   private async replayFinished(command: OrderCommand): Promise<OrderSnapshot> {
-    const [order, outcome] = await Promise.all([this.read(command.orderId), this.outcome(command.orderId, command.commandId)]);
+    const found = await this.writeModel<{ order: OrderSnapshot | null; outcome: CommandOutcome | null | undefined }>(
+      command.orderId,
+      async (handle) => ({
+        order: await handle.query(getOrderQuery),
+        outcome: await handle.query(getCommandOutcomeQuery, command.commandId),
+      }),
+      (result) => ({ order: result.order, outcome: outcomeIn(result, command.commandId) }),
+    );
+    const order = found?.order;
+    const outcome = found?.outcome ?? undefined;
     if (!order) {
       if (command.type === 'CreateOrder') throw new DomainError('ORDER_ALREADY_EXISTS', `order ${command.orderId} already exists`);
       throw new DomainError('ORDER_NOT_FOUND', `order ${command.orderId} does not exist`);
@@ -197,6 +232,12 @@ export class OrderGateway {
   private bounded<T>(call: () => Promise<T>): Promise<T> {
     return this.client.withDeadline(Date.now() + this.commandTimeoutMs, call);
   }
+}
+
+type OrderHandle = WorkflowHandle<typeof orderWorkflow>;
+
+function outcomeIn(result: OrderWorkflowResult, commandId: string): CommandOutcome | undefined {
+  return findOutcome({ createdAt: result.order?.createdAt, createCommandId: result.createCommandId, recentCommands: result.recentCommands }, commandId);
 }
 
 function accepted(command: OrderCommand): AcceptedCommand {

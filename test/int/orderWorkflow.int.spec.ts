@@ -235,7 +235,8 @@ describe('when the order is terminal', () => {
     const reason = cancel(command.orderId, 'out of stock');
     await gateway.cancel(reason);
     const result = await handle.result();
-    expect(result).toMatchObject({ status: 'CANCELLED', version: 2 });
+    expect(result.order).toMatchObject({ status: 'CANCELLED', version: 2 });
+    expect(result.recentCommands).toEqual([expect.objectContaining({ commandId: reason.commandId, accepted: true, version: 2 })]);
     expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderCancelled']);
     expect((await handle.describe()).status.name).toBe('COMPLETED');
 
