@@ -19,6 +19,7 @@ import { OrderGateway } from './temporal/orderGateway';
 import { locateTemporalBinary } from './temporal/temporalBinary';
 import { RunningWorker, startOrderWorker } from './temporal/worker';
 import { toolsDir } from './paths';
+import { lockDataDir } from './dataDirLock';
 
 export interface Roles {
   api: boolean;
@@ -67,6 +68,10 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
   const say = options.say ?? ((message: string) => log.info(message));
   const stack = new Stack();
   try {
+    if (!config.temporalAddress || !config.clickhouseUrl) {
+      const release = lockDataDir(config.dataDir);
+      stack.push('the data directory lock', async () => release());
+    }
     let temporalAddress = config.temporalAddress;
     let devServer: DevServer | undefined;
     if (!temporalAddress) {

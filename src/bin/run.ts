@@ -37,7 +37,10 @@ export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promis
     process.exit(1);
   });
 
-  if (service.apiUrl) say(`API ready at http://localhost:${config.port}  (try: curl http://localhost:${config.port}/orders)`);
+  if (service.apiUrl) {
+    const local = service.apiUrl.replace('127.0.0.1', 'localhost');
+    say(`API ready at ${local}  (try: curl ${local}/orders)`);
+  }
   if (service.temporalUiUrl) say(`Temporal Web UI at http://localhost:${config.temporalUiPort}`);
   if (roles.worker && !roles.api) say(`worker polling ${config.temporalTaskQueue} on ${service.temporalAddress}`);
   say('press Ctrl-C to stop');

@@ -97,6 +97,16 @@ describe('starting the service', () => {
     expect(service.child.exitCode).toBe(0);
   });
 
+  it('refuses a second instance on the same data directory and leaves the first one serving', async () => {
+    const first = startService();
+    await first.waitFor(/API ready/, 90_000);
+    const second = startService({ PORT: String(await freePort()) });
+    expect(await second.waitForExit(30_000)).toBe(1);
+    expect(second.output).toContain(`another instance of the service (pid ${first.child.pid}) is running on ${dataDir}`);
+    expect((await call(api, 'GET', '/orders/kept-1?consistency=strong')).status).toBe(200);
+    await first.stop('SIGTERM');
+  });
+
   it('comes back after a crash that left its dev server running, with nothing lost', async () => {
     const crashed = startService();
     await crashed.waitFor(/API ready/, 90_000);
