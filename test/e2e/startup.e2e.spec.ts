@@ -4,6 +4,7 @@
  * crash that leaves its dev server behind, and next to a Temporal server it did not start.
  */
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
 import { devServerDbFile } from '../../src/temporal/devServer';
@@ -65,6 +66,22 @@ function devServersUsing(dbFile: string): number[] {
       }
     })
     .map(Number);
+}
+
+async function waitForPort(port: number): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`nothing listens on ${port} after 30 s`);
 }
 
 const order = (orderId: string) => ({ orderId, customerId: 'customer-1', items: [{ productId: 'p', quantity: 1, price: 12.5 }] });
@@ -137,6 +154,23 @@ describe('starting the service', () => {
     expect(created.status).toBe(201);
     await service.stop('SIGTERM');
     expect(other.exited).toBe(false);
+  });
+
+  it('with TEMPORAL_ADDRESS set, uses that server and starts no dev server of its own', async () => {
+    const otherDir = tempDir('given-temporal');
+    otherDirs.push(otherDir);
+    const givenPort = await freePort();
+    const given = new Background(temporalCli(), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(givenPort), '--db-filename', path.join(otherDir, 'given.sqlite'), '--search-attribute', 'OrderStatus=Keyword', '--search-attribute', 'CustomerId=Keyword', '--search-attribute', 'OrderTotal=Double'], {});
+    started.push(given);
+    await waitForPort(givenPort);
+    const service = startService({ TEMPORAL_ADDRESS: `127.0.0.1:${givenPort}` });
+    await service.waitFor(/API ready/, 90_000);
+    expect(service.output).not.toContain('starting the Temporal dev server');
+    expect(service.output).not.toContain('Temporal Web UI');
+    expect(devServersUsing(devServerDbFile(dataDir))).toEqual([]);
+    expect((await call(api, 'POST', '/orders', { json: order('on-given-server') })).status).toBe(201);
+    await service.stop('SIGTERM');
+    expect(given.exited).toBe(false);
   });
 
   it('refuses a bad configuration with one line per bad value', async () => {
