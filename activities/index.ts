@@ -3,7 +3,7 @@
  * they talk to. The workflow imports only the type.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { OrderEvent } from '../src/domain/order';
+import type { RecordedEvent } from '../src/domain/order';
 import type { EventLogWriter } from '../src/clickhouse/eventLog';
 
 export interface ActivityDeps {
@@ -16,14 +16,14 @@ export function createActivities({ eventLog }: ActivityDeps) {
      * Appends an order's events to the event log; completes only once they are written. Safe to
      * retry: events carry deterministic ids and every read model ignores a second copy.
      */
-    async recordOrderEvents(events: OrderEvent[]): Promise<void> {
+    async recordOrderEvents(events: RecordedEvent[]): Promise<void> {
       if (!Array.isArray(events)) throw ApplicationFailure.nonRetryable('events must be an array', 'VALIDATION_FAILED');
       try {
         await eventLog.append(events);
       } catch (error) {
         Context.current().log.warn('appending events failed; will retry', {
-          orderId: events[0]?.orderId,
-          versions: events.map((event) => event.version),
+          orderId: events[0]?.event.orderId,
+          versions: events.map((entry) => entry.event.version),
           error: error instanceof Error ? error.message : String(error),
         });
         throw error;

@@ -5,7 +5,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderEvent, OrderSnapshot, OrderState } from '../src/domain/order';
+import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderSnapshot, OrderState, RecordedEvent } from '../src/domain/order';
 
 export const createOrderUpdate = defineUpdate<OrderSnapshot, [CreateOrder]>('createOrder');
 export const changeOrderStatusUpdate = defineUpdate<OrderSnapshot, [ChangeOrderStatus]>('changeOrderStatus');
@@ -34,7 +34,7 @@ export interface OrderWorkflowInput {
   orderId: string;
   state?: OrderState;
   /** Events recorded but not yet confirmed as written to the event log, oldest first. */
-  outbox?: OrderEvent[];
+  outbox?: RecordedEvent[];
   /** The most recent command outcomes, oldest first, bounded. */
   recentCommands?: CommandOutcome[];
   createCommandId?: string;

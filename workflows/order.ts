@@ -19,7 +19,7 @@ import {
 import type { createActivities } from '../activities';
 import { DomainError } from '../src/domain/errors';
 import { toDecimalString } from '../src/domain/money';
-import { decide, evolve, isTerminal, OrderCommand, OrderEvent, OrderSnapshot, OrderState, snapshot } from '../src/domain/order';
+import { decide, evolve, isTerminal, OrderCommand, OrderSnapshot, OrderState, RecordedEvent, recorded, snapshot } from '../src/domain/order';
 import {
   cancelOrderSignal,
   cancelOrderUpdate,
@@ -52,7 +52,7 @@ const { recordOrderEvents } = proxyLocalActivities<ReturnType<typeof createActiv
 
 class OrderEntity {
   state: OrderState | undefined;
-  readonly outbox: OrderEvent[];
+  readonly outbox: RecordedEvent[];
   private readonly recentCommands: CommandOutcome[];
   private createCommandId: string | undefined;
 
@@ -82,8 +82,10 @@ class OrderEntity {
     const earlier = this.outcomeOf(command.commandId);
     if (earlier) return this.answer(earlier);
     const events = decide(this.state, command, new Date());
-    for (const event of events) this.state = evolve(this.state, event);
-    this.outbox.push(...events);
+    for (const event of events) {
+      this.state = evolve(this.state, event);
+      this.outbox.push(recorded(event, this.state));
+    }
     const state = this.state!;
     if (command.type === 'CreateOrder') this.createCommandId = command.commandId;
     else this.remember({ commandId: command.commandId, accepted: true, version: state.version, status: state.status, updatedAt: state.updatedAt });

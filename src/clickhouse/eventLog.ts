@@ -5,7 +5,7 @@
  * holding its events has been acknowledged.
  */
 import type { ClickHouse } from './client';
-import type { OrderEvent } from '../domain/order';
+import type { OrderEvent, RecordedEvent } from '../domain/order';
 import { toDecimalString } from '../domain/money';
 
 export interface EventRow {
@@ -17,14 +17,15 @@ export interface EventRow {
   occurred_at: string;
   command_id: string;
   correlation_id: string;
+  payload: string;
+  previous_status: string;
+  status: string;
   customer_id: string;
   customer_name: string;
   customer_name_given: boolean;
   item_count: number;
   total: string;
-  previous_status: string;
-  status: string;
-  payload: string;
+  created_at: string;
 }
 
 /** '2026-11-27T10:00:00.123Z' → '2026-11-27 10:00:00.123', which a UTC DateTime64 column reads as is. */
@@ -39,8 +40,24 @@ export function fromClickHouseTime(text: string): string {
   return `${date}T${clock}.${fraction.padEnd(3, '0').slice(0, 3)}Z`;
 }
 
-export function toEventRow(event: OrderEvent): EventRow {
-  const row: EventRow = {
+function previousStatus(event: OrderEvent): string {
+  switch (event.eventType) {
+    case 'OrderCreated':
+      return '';
+    case 'OrderStatusChanged':
+      return event.payload.oldStatus;
+    case 'OrderCancelled':
+      return event.payload.previousStatus;
+    default: {
+      const unknown: never = event;
+      throw new Error(`unknown event ${(unknown as OrderEvent).eventType}`);
+    }
+  }
+}
+
+/** The log row of an event: its envelope and payload, and the order as the event leaves it. */
+export function toEventRow({ event, order }: RecordedEvent): EventRow {
+  return {
     event_id: event.eventId,
     event_type: event.eventType,
     schema_version: event.schemaVersion,
@@ -49,38 +66,16 @@ export function toEventRow(event: OrderEvent): EventRow {
     occurred_at: toClickHouseTime(event.occurredAt),
     command_id: event.commandId,
     correlation_id: event.correlationId,
-    customer_id: '',
-    customer_name: '',
-    customer_name_given: false,
-    item_count: 0,
-    total: '0.00',
-    previous_status: '',
-    status: '',
     payload: JSON.stringify(event.payload),
+    previous_status: previousStatus(event),
+    status: order.status,
+    customer_id: order.customerId,
+    customer_name: order.customerName,
+    customer_name_given: event.eventType === 'OrderCreated' && event.payload.customerNameGiven,
+    item_count: order.itemCount,
+    total: toDecimalString(order.totalCents),
+    created_at: toClickHouseTime(order.createdAt),
   };
-  switch (event.eventType) {
-    case 'OrderCreated':
-      row.customer_id = event.payload.customerId;
-      row.customer_name = event.payload.customerName;
-      row.customer_name_given = event.payload.customerNameGiven;
-      row.item_count = event.payload.items.length;
-      row.total = toDecimalString(Math.round(event.payload.total * 100));
-      row.status = 'PENDING';
-      break;
-    case 'OrderStatusChanged':
-      row.previous_status = event.payload.oldStatus;
-      row.status = event.payload.newStatus;
-      break;
-    case 'OrderCancelled':
-      row.previous_status = event.payload.previousStatus;
-      row.status = 'CANCELLED';
-      break;
-    default: {
-      const unknown: never = event;
-      throw new Error(`unknown event ${(unknown as OrderEvent).eventType}`);
-    }
-  }
-  return row;
 }
 
 /** Writes rows to the event log in one insert. */
@@ -121,7 +116,7 @@ export class EventLogWriter {
   }
 
   /** Resolves once the events are in the log; rejects if the insert carrying them failed. */
-  append(events: OrderEvent[]): Promise<void> {
+  append(events: RecordedEvent[]): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the event log writer is closed'));
     if (events.length === 0) return Promise.resolve();
     const rows = events.map(toEventRow);

@@ -5,8 +5,8 @@
  *
  * Read models are derived only from `order_events`: each is a table fed by a materialized view,
  * and `npm run projections:rebuild` refills them from the log through the same view query.
- * Every read model tolerates an event delivered twice: its rows are keyed by the event and
- * merged with idempotent functions (max, min, argMax, replace by version).
+ * Every read model tolerates an event delivered twice: it keeps the highest version per order,
+ * and a second copy of a version replaces the first with the same row.
  */
 
 export interface Migration {
@@ -23,6 +23,21 @@ export interface Migration {
 const DEDUP = 'non_replicated_deduplication_window = 1000';
 const DATETIME = "DateTime64(3, 'UTC')";
 
+/** The order as an event leaves it: the columns every order read model holds. */
+const ORDER_COLUMNS = `
+        order_id String,
+        customer_id String,
+        customer_name String,
+        item_count UInt32,
+        total Decimal(18, 2),
+        status LowCardinality(String),
+        created_at ${DATETIME},
+        updated_at ${DATETIME},
+        version UInt32`;
+
+/** The same, selected from a row of the event log. */
+const ORDER_FROM_EVENT = 'order_id, customer_id, customer_name, item_count, total, status, created_at, occurred_at AS updated_at, version';
+
 export const MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -38,97 +53,63 @@ export const MIGRATIONS: Migration[] = [
         occurred_at ${DATETIME},
         command_id String,
         correlation_id String,
-        customer_id String COMMENT 'OrderCreated only',
-        customer_name String COMMENT 'OrderCreated only',
-        customer_name_given Bool COMMENT 'OrderCreated only: false when the service filled the name in',
-        item_count UInt32 COMMENT 'OrderCreated only',
-        total Decimal(18, 2) COMMENT 'OrderCreated only',
-        previous_status LowCardinality(String) COMMENT 'empty for OrderCreated',
-        status LowCardinality(String) COMMENT 'the status the order has after this event',
         payload String COMMENT 'the event payload as JSON',
+        previous_status LowCardinality(String) COMMENT 'the status before this event; empty for OrderCreated',
+        status LowCardinality(String) COMMENT 'the status after this event',
+        customer_id String COMMENT 'the order after this event',
+        customer_name String COMMENT 'the order after this event',
+        customer_name_given Bool COMMENT 'OrderCreated: the client gave the name (false: the service filled it in)',
+        item_count UInt32 COMMENT 'the order after this event: number of line items',
+        total Decimal(18, 2) COMMENT 'the order after this event',
+        created_at ${DATETIME} COMMENT 'when the order was created',
         recorded_at ${DATETIME} DEFAULT now64(3)
       )
       ENGINE = ReplacingMergeTree
       PARTITION BY toYYYYMM(occurred_at)
       ORDER BY (order_id, version)
       SETTINGS ${DEDUP}, fsync_after_insert = 1
-      COMMENT 'Append-only log of order events; (order_id, version) identifies an event, duplicates merge away'`,
+      COMMENT 'Append-only log of order events, each with the order it leaves behind; (order_id, version) identifies an event'`,
     ],
   },
   {
     version: 2,
     name: 'read models',
     statements: (db) => [
-      // The latest state of each order, one row per event merged by order_id.
-      `CREATE TABLE IF NOT EXISTS ${db}.orders_state
-      (
-        order_id String,
-        customer_id SimpleAggregateFunction(max, String),
-        customer_name SimpleAggregateFunction(max, String),
-        item_count SimpleAggregateFunction(max, UInt32),
-        total SimpleAggregateFunction(max, Decimal(18, 2)),
-        created_at SimpleAggregateFunction(min, ${DATETIME}),
-        updated_at SimpleAggregateFunction(max, ${DATETIME}),
-        version SimpleAggregateFunction(max, UInt32),
-        status AggregateFunction(argMax, LowCardinality(String), UInt32)
-      )
-      ENGINE = AggregatingMergeTree
+      // Each read model holds the latest row per order (highest version wins), sorted for its query.
+      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_id (${ORDER_COLUMNS})
+      ENGINE = ReplacingMergeTree(version)
       ORDER BY order_id
       SETTINGS ${DEDUP}`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_state_mv TO ${db}.orders_state AS
-      SELECT order_id, customer_id, customer_name, item_count, total,
-             occurred_at AS created_at, occurred_at AS updated_at, version,
-             argMaxState(status, version) AS status
-      FROM ${db}.order_events
-      GROUP BY order_id, customer_id, customer_name, item_count, total, occurred_at, version`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_by_id_mv TO ${db}.orders_by_id AS
+      SELECT ${ORDER_FROM_EVENT} FROM ${db}.order_events`,
 
-      // Orders by creation time, for statistics over a date range.
-      `CREATE TABLE IF NOT EXISTS ${db}.orders_created
-      (
-        created_at ${DATETIME},
-        order_id String,
-        customer_id String,
-        total Decimal(18, 2)
-      )
-      ENGINE = ReplacingMergeTree
-      PARTITION BY toYYYYMM(created_at)
-      ORDER BY (created_at, order_id)
-      SETTINGS ${DEDUP}`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_created_mv TO ${db}.orders_created AS
-      SELECT occurred_at AS created_at, order_id, customer_id, total
-      FROM ${db}.order_events
-      WHERE event_type = 'OrderCreated'`,
-
-      // Each customer's orders.
-      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_customer
-      (
-        customer_id String,
-        order_id String
-      )
-      ENGINE = ReplacingMergeTree
+      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_customer (${ORDER_COLUMNS})
+      ENGINE = ReplacingMergeTree(version)
       ORDER BY (customer_id, order_id)
       SETTINGS ${DEDUP}`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_by_customer_mv TO ${db}.orders_by_customer AS
-      SELECT customer_id, order_id
-      FROM ${db}.order_events
-      WHERE event_type = 'OrderCreated'`,
+      SELECT ${ORDER_FROM_EVENT} FROM ${db}.order_events`,
 
-      // Orders in each status: an event marks the order present in its new status and gone from
-      // its previous one; the row with the highest version per (status, order) wins.
-      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_status
-      (
-        status LowCardinality(String),
-        order_id String,
-        version UInt32,
-        is_deleted UInt8
-      )
+      // Statistics read a range of creation times.
+      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_created (${ORDER_COLUMNS})
+      ENGINE = ReplacingMergeTree(version)
+      PARTITION BY toYYYYMM(created_at)
+      ORDER BY (created_at, order_id)
+      SETTINGS ${DEDUP}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_by_created_mv TO ${db}.orders_by_created AS
+      SELECT ${ORDER_FROM_EVENT} FROM ${db}.order_events`,
+
+      // Status is in the sorting key here, so an event writes the order under its new status and a
+      // deletion marker under its previous one; the highest version per (status, order) wins.
+      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_status (${ORDER_COLUMNS}, is_deleted UInt8)
       ENGINE = ReplacingMergeTree(version, is_deleted)
       ORDER BY (status, order_id)
       SETTINGS ${DEDUP}`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_by_status_mv TO ${db}.orders_by_status AS
-      SELECT entry.1 AS status, order_id, version, entry.2 AS is_deleted
+      SELECT order_id, customer_id, customer_name, item_count, total, entry.1 AS status, created_at, updated_at, version,
+             entry.2 AS is_deleted
       FROM (
-        SELECT order_id, version,
+        SELECT order_id, customer_id, customer_name, item_count, total, created_at, occurred_at AS updated_at, version,
                if(previous_status = '', [(status, 0)], [(status, 0), (previous_status, 1)]) AS entries
         FROM ${db}.order_events
       )
@@ -154,9 +135,9 @@ export const MIGRATIONS: Migration[] = [
 
 /** The read-model tables and the views that feed them, in the order a rebuild refills them. */
 export const PROJECTIONS = [
-  { table: 'orders_state', view: 'orders_state_mv' },
-  { table: 'orders_created', view: 'orders_created_mv' },
+  { table: 'orders_by_id', view: 'orders_by_id_mv' },
   { table: 'orders_by_customer', view: 'orders_by_customer_mv' },
+  { table: 'orders_by_created', view: 'orders_by_created_mv' },
   { table: 'orders_by_status', view: 'orders_by_status_mv' },
   { table: 'customers', view: 'customers_mv' },
 ] as const;

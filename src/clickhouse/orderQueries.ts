@@ -48,16 +48,10 @@ interface OrderRow {
   version: number | string;
 }
 
+/** Read models keep every version until merges catch up; FINAL reads the latest one per order. */
 const ORDER_COLUMNS = `
-  order_id,
-  max(customer_id) AS customer_id,
-  max(customer_name) AS customer_name,
-  max(item_count) AS item_count,
-  toString(max(total)) AS total,
-  argMaxMerge(status) AS status,
-  toString(min(created_at)) AS created_at,
-  toString(max(updated_at)) AS updated_at,
-  max(version) AS version`;
+  order_id, customer_id, customer_name, item_count, toString(total) AS total, status,
+  toString(created_at) AS created_at, toString(updated_at) AS updated_at, version`;
 
 function toView(row: OrderRow): OrderView {
   return {
@@ -82,11 +76,10 @@ async function rows<T>(ch: ClickHouse, query: string, params: Record<string, unk
 export async function orderById(ch: ClickHouse, orderId: string): Promise<OrderView | undefined> {
   const [row] = await rows<OrderRow>(
     ch,
-    `SELECT ${ORDER_COLUMNS} FROM ${ch.database}.orders_state WHERE order_id = {orderId:String} GROUP BY order_id`,
+    `SELECT ${ORDER_COLUMNS} FROM ${ch.database}.orders_by_id FINAL WHERE order_id = {orderId:String}`,
     { orderId },
   );
-  // A row with no OrderCreated event yet (its status-change rows came first) is not an order.
-  return row && row.customer_id !== '' ? toView(row) : undefined;
+  return row ? toView(row) : undefined;
 }
 
 export interface OrderListFilter {
@@ -97,26 +90,23 @@ export interface OrderListFilter {
   after?: string;
 }
 
-/** A page of orders in orderId order, filtered by status and/or customer. */
+/** A page of orders in orderId order, filtered by status and/or customer, each from the read model sorted for it. */
 export async function listOrders(ch: ClickHouse, filter: OrderListFilter): Promise<OrderPage> {
   const db = ch.database;
   const conditions = ['order_id > {after:String}'];
+  let table = 'orders_by_id';
   if (filter.customerId !== undefined) {
-    conditions.push(`order_id IN (SELECT order_id FROM ${db}.orders_by_customer WHERE customer_id = {customerId:String})`);
+    table = 'orders_by_customer';
+    conditions.unshift('customer_id = {customerId:String}');
   } else if (filter.status !== undefined) {
-    conditions.push(
-      `order_id IN (SELECT order_id FROM ${db}.orders_by_status FINAL WHERE status = {status:String} AND order_id > {after:String})`,
-    );
+    table = 'orders_by_status';
   }
-  const having = ["customer_id != ''"];
-  if (filter.status !== undefined) having.push('status = {status:String}');
+  if (filter.status !== undefined) conditions.push('status = {status:String}');
   const found = await rows<OrderRow>(
     ch,
     `SELECT ${ORDER_COLUMNS}
-     FROM ${db}.orders_state
+     FROM ${db}.${table} FINAL
      WHERE ${conditions.join(' AND ')}
-     GROUP BY order_id
-     HAVING ${having.join(' AND ')}
      ORDER BY order_id
      LIMIT {limit:UInt32}`,
     { after: filter.after ?? '', customerId: filter.customerId ?? '', status: filter.status ?? '', limit: filter.limit + 1 },
@@ -149,23 +139,11 @@ export function decodeCursor(cursor: string): string | undefined {
  * (as in the guide), netRevenue without cancelled orders. Sums are exact Decimal arithmetic.
  */
 export async function orderStatistics(ch: ClickHouse, from: Date, to: Date): Promise<OrderStatistics> {
-  const db = ch.database;
   const found = await rows<{ status: OrderStatus; orders: number | string; revenue: string }>(
     ch,
-    `WITH created AS (
-       SELECT order_id, any(total) AS total
-       FROM ${db}.orders_created
-       WHERE created_at >= {from:DateTime64(3, 'UTC')} AND created_at < {to:DateTime64(3, 'UTC')}
-       GROUP BY order_id
-     ),
-     current AS (
-       SELECT order_id, argMaxMerge(status) AS status
-       FROM ${db}.orders_state
-       WHERE order_id IN (SELECT order_id FROM created)
-       GROUP BY order_id
-     )
-     SELECT current.status AS status, count() AS orders, toString(sum(created.total)) AS revenue
-     FROM created INNER JOIN current USING (order_id)
+    `SELECT status, count() AS orders, toString(sum(total)) AS revenue
+     FROM ${ch.database}.orders_by_created FINAL
+     WHERE created_at >= {from:DateTime64(3, 'UTC')} AND created_at < {to:DateTime64(3, 'UTC')}
      GROUP BY status`,
     { from: toClickHouseTime(from.toISOString()), to: toClickHouseTime(to.toISOString()) },
   );

@@ -128,6 +128,39 @@ export interface OrderSnapshot {
   version: number;
 }
 
+/** The order as it stands after an event, as the event log carries it beside the event. */
+export interface OrderAfterEvent {
+  customerId: string;
+  customerName: string;
+  itemCount: number;
+  totalCents: number;
+  status: OrderStatus;
+  createdAt: string;
+}
+
+/**
+ * An event with the order it leaves behind. The log stores both, so that every read model is a
+ * plain copy of the latest row per order, sorted for its query, and needs no join or replay.
+ */
+export interface RecordedEvent {
+  event: OrderEvent;
+  order: OrderAfterEvent;
+}
+
+export function recorded(event: OrderEvent, after: OrderState): RecordedEvent {
+  return {
+    event,
+    order: {
+      customerId: after.customerId,
+      customerName: after.customerName,
+      itemCount: after.items.length,
+      totalCents: after.totalCents,
+      status: after.status,
+      createdAt: after.createdAt,
+    },
+  };
+}
+
 export const DEFAULT_CANCEL_REASON = 'status set to CANCELLED';
 
 export function lineTotalCents(line: OrderLine): number {

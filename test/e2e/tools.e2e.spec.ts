@@ -53,7 +53,7 @@ describe('npm run projections:rebuild', () => {
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('rebuilding the read models in the service');
-    expect(run.stdout).toMatch(/orders_state\s+\[#{16}\] 16\/16/);
+    expect(run.stdout).toMatch(/orders_by_id\s+\[#{16}\] 16\/16/);
     expect(run.stdout).toMatch(/rebuilt from \d+ events/);
     expect(await answers()).toEqual(before);
   });

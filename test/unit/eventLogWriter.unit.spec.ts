@@ -3,14 +3,14 @@
  * caller hears back only once the insert holding its events has succeeded (or failed).
  */
 import { EventLogWriter, EventRow } from '../../src/clickhouse/eventLog';
-import { decide, OrderEvent } from '../../src/domain/order';
+import { decide, evolve, RecordedEvent, recorded } from '../../src/domain/order';
 
-function created(orderId: string): OrderEvent[] {
+function created(orderId: string): RecordedEvent[] {
   return decide(
     undefined,
     { type: 'CreateOrder', commandId: `c-${orderId}`, correlationId: 'r', orderId, customerId: 'cu', customerName: 'Ada', customerNameGiven: true, items: [{ productId: 'p', quantity: 2, unitPriceCents: 2999 }] },
     new Date('2026-01-01T00:00:00.000Z'),
-  );
+  ).map((event) => recorded(event, evolve(undefined, event)));
 }
 
 /** A stand-in for ClickHouse whose inserts finish only when the test says so. */
@@ -82,6 +82,9 @@ describe('the event log writer', () => {
       total: '59.98',
       status: 'PENDING',
       previous_status: '',
+      customer_id: 'cu',
+      item_count: 1,
+      created_at: '2026-01-01 00:00:00.000',
     });
     expect(JSON.parse(rows[0].payload)).toMatchObject({ total: 59.98, items: [{ productId: 'p', quantity: 2, price: 29.99 }] });
   });
