@@ -20,6 +20,8 @@ export interface Config {
   clickhousePassword?: string;
   clickhouseDatabase: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Routes that load synthetic data and time queries in-process, for `npm run bench` only. */
+  enableBenchRoutes: boolean;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +88,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     clickhousePassword: env.CLICKHOUSE_PASSWORD,
     clickhouseDatabase: database,
     logLevel,
+    enableBenchRoutes: env.ENABLE_BENCH_ROUTES === '1' || env.ENABLE_BENCH_ROUTES === 'true',
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -150,6 +150,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         readiness,
         // The rebuild must run where the embedded database is open: in this process.
         rebuild: (onProgress) => rebuildProjections(ch, onProgress),
+        enableBenchRoutes: config.enableBenchRoutes,
       });
       const server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;

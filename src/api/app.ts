@@ -8,6 +8,7 @@ import type { Logger } from '../logger';
 import { problemMiddleware } from './problem';
 import { orderRoutes, OrderRouteDeps } from './orderRoutes';
 import { adminRoutes, AdminRouteDeps } from './adminRoutes';
+import { benchRoutes } from './benchRoutes';
 
 export interface Readiness {
   ready: boolean;
@@ -17,6 +18,7 @@ export interface Readiness {
 export interface AppDeps extends OrderRouteDeps, Partial<AdminRouteDeps> {
   log: Logger;
   readiness: () => Promise<Readiness>;
+  enableBenchRoutes?: boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -59,6 +61,7 @@ export function createApp(deps: AppDeps): Koa {
 
   const routers = [health, orderRoutes(deps)];
   if (deps.rebuild) routers.push(adminRoutes({ rebuild: deps.rebuild }));
+  if (deps.enableBenchRoutes) routers.push(benchRoutes(deps.ch));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));

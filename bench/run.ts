@@ -1,0 +1,474 @@
+/**
+ * `npm run bench` (full), `npm run bench -- --quick` (a few minutes), `--tiny` (a smoke run).
+ *
+ * Starts the service as `npm start` does, in a child process on a scratch data directory, and
+ * measures, each against a baseline from the same run on the same machine:
+ *   a. commands end to end over HTTP at several concurrencies, against a no-op workflow doing the
+ *      same start + three Updates on the same Temporal server;
+ *   b. projection lag: a command's 2xx until the change shows in the query API;
+ *   c. event ingestion through the activity path, against one bulk insert and single-row inserts;
+ *   d. queries over HTTP on a generated year of orders, against the same queries in-process;
+ *   e. peak memory of the service and of the Temporal server during (a).
+ * Prints a table and writes bench/results/latest.json plus a dated copy.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { generatedCustomerCount, generatedCustomerId, generatedOrderId } from '../src/bench/generate';
+import type { QueryKind, QueryPlan, QueryTimings } from '../src/bench/direct';
+import type { IngestFigures } from '../src/bench/ingest';
+import { ORDER_STATUSES } from '../src/domain/order';
+import { projectRoot } from '../src/paths';
+import { Background } from '../test/support/processes';
+import { freePort } from '../test/support/stack';
+import { distribution, Distribution, Scenario } from './stats';
+import { noopUpdate } from './noopWorkflow';
+
+type Size = 'tiny' | 'quick' | 'full';
+
+interface Settings {
+  size: Size;
+  /** Orders (each four commands) per concurrency level. */
+  ordersAt: Record<number, number>;
+  /** Every n-th acknowledged command is followed until the read model shows it. */
+  lagSampleEvery: number;
+  ingestOrders: number;
+  generatedOrders: number;
+  queryIterations: number;
+}
+
+const SETTINGS: Record<Size, Settings> = {
+  tiny: { size: 'tiny', ordersAt: { 1: 5, 4: 10 }, lagSampleEvery: 2, ingestOrders: 100, generatedOrders: 20_000, queryIterations: 10 },
+  quick: { size: 'quick', ordersAt: { 1: 40, 16: 300, 64: 600 }, lagSampleEvery: 4, ingestOrders: 5_000, generatedOrders: 1_000_000, queryIterations: 200 },
+  full: { size: 'full', ordersAt: { 1: 100, 16: 1000, 64: 2500 }, lagSampleEvery: 4, ingestOrders: 20_000, generatedOrders: 10_000_000, queryIterations: 500 },
+};
+
+const root = projectRoot();
+const say = (message: string) => process.stdout.write(`${message}\n`);
+
+function argument(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at >= 0 ? process.argv[at + 1] : undefined;
+}
+
+async function json<T>(base: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: T; at: number }> {
+  const response = await fetch(`${base}${route}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(600_000),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, at: performance.now() };
+}
+
+/** Reads an NDJSON stream line by line. */
+async function* lines(response: Response): AsyncGenerator<Record<string, unknown>> {
+  let buffered = '';
+  for await (const chunk of response.body!) {
+    buffered += Buffer.from(chunk).toString('utf8');
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      yield JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
+      buffered = buffered.slice(newline + 1);
+    }
+  }
+}
+
+async function untilReady(api: string, service: Background, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.exited) throw new Error(`the service exited while starting:\n${service.output}`);
+    const ready = await fetch(`${api}/readyz`).then((r) => r.ok, () => false);
+    if (ready) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`the service was not ready within ${timeoutMs / 1000} s:\n${service.output}`);
+}
+
+function memoryOf(pid: number): { rss: number; peak: number } {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
+  return { rss: kib('VmRSS'), peak: kib('VmHWM') };
+}
+
+function temporalPid(dbFile: string): number | undefined {
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(dbFile)) return Number(entry);
+    } catch {
+      // gone
+    }
+  }
+  return undefined;
+}
+
+/** Peak RSS of some processes, sampled while a phase runs. */
+class MemoryWatch {
+  readonly peaks = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly processes: Record<string, number>) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.sample(), 200);
+  }
+
+  stop(): Map<string, number> {
+    clearInterval(this.timer);
+    this.sample();
+    return this.peaks;
+  }
+
+  private sample(): void {
+    for (const [name, pid] of Object.entries(this.processes)) {
+      try {
+        this.peaks.set(name, Math.max(this.peaks.get(name) ?? 0, memoryOf(pid).rss));
+      } catch {
+        // process gone
+      }
+    }
+  }
+}
+
+interface CommandRun {
+  concurrency: number;
+  commands: number;
+  seconds: number;
+  latencies: number[];
+  lags: number[];
+  lagTimeouts: number;
+  failures: number;
+}
+
+/** N orders, each create → confirm → ship → deliver over HTTP, `concurrency` orders at a time. */
+async function commandsOverHttp(api: string, concurrency: number, orders: number, lagSampleEvery: number): Promise<CommandRun> {
+  const run = randomUUID().slice(0, 6);
+  const latencies: number[] = [];
+  const lags: number[] = [];
+  const lagWatches: Promise<void>[] = [];
+  let lagTimeouts = 0;
+  let failures = 0;
+  let sent = 0;
+  const follow = (orderId: string, version: number, ackAt: number) =>
+    (async () => {
+      const deadline = ackAt + 10_000;
+      while (performance.now() < deadline) {
+        const reply = await json<{ version?: number }>(api, 'GET', `/orders/${orderId}`);
+        if ((reply.body?.version ?? 0) >= version) return void lags.push(reply.at - ackAt);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      lagTimeouts += 1;
+    })();
+  const command = async (route: string, body: unknown, orderId: string) => {
+    const started = performance.now();
+    const reply = await json<{ version: number }>(api, 'POST', route, body);
+    if (reply.status >= 300) {
+      failures += 1;
+      throw new Error(`${route}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    }
+    latencies.push(reply.at - started);
+    sent += 1;
+    if (sent % lagSampleEvery === 0) lagWatches.push(follow(orderId, reply.body.version, reply.at));
+  };
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let index = next++; index < orders; index = next++) {
+        const orderId = `bench-${run}-${index}`;
+        await command('/orders', { orderId, customerId: `bench-customer-${index % 97}`, items: [{ productId: 'p-1', quantity: 2, price: 19.99 }] }, orderId);
+        for (const status of ['CONFIRMED', 'SHIPPED', 'DELIVERED']) await command(`/orders/${orderId}/status`, { status }, orderId);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await Promise.all(lagWatches);
+  return { concurrency, commands: sent, seconds, latencies, lags, lagTimeouts, failures };
+}
+
+/** The same shape of work on Temporal alone: start a no-op workflow, then three Updates. */
+async function commandsOnTemporalAlone(client: Client, taskQueue: string, concurrency: number, orders: number): Promise<CommandRun> {
+  const run = randomUUID().slice(0, 6);
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let index = next++; index < orders; index = next++) {
+        let t = performance.now();
+        const handle = await client.workflow.start('noopWorkflow', { workflowId: `noop-${run}-${index}`, taskQueue });
+        latencies.push(performance.now() - t);
+        for (const step of ['confirm', 'ship', 'deliver']) {
+          t = performance.now();
+          await handle.executeUpdate(noopUpdate, { args: [step] });
+          latencies.push(performance.now() - t);
+        }
+      }
+    }),
+  );
+  return { concurrency, commands: orders * 4, seconds: (performance.now() - started) / 1000, latencies, lags: [], lagTimeouts: 0, failures: 0 };
+}
+
+function queryPlan(orders: number, iterations: number, year: number): QueryPlan {
+  const pick = (n: number, salt: number) => (Math.imul(n + 1, 2654435761) ^ salt) >>> 0;
+  const customers = generatedCustomerCount(orders);
+  const months = Array.from({ length: iterations }, (_, i) => {
+    const month = (i % 12) + 1;
+    const next = month === 12 ? `${year + 1}-01-01` : `${year}-${String(month + 1).padStart(2, '0')}-01`;
+    return [`${year}-${String(month).padStart(2, '0')}-01`, next] as [string, string];
+  });
+  return {
+    byId: Array.from({ length: iterations }, (_, i) => generatedOrderId(pick(i, 17) % orders)),
+    byCustomer: Array.from({ length: iterations }, (_, i) => generatedCustomerId(pick(i, 29) % customers)),
+    statusPage: Array.from({ length: iterations }, (_, i) => ORDER_STATUSES[i % ORDER_STATUSES.length]),
+    statsMonth: months,
+    statsYear: Array.from({ length: Math.max(3, Math.floor(iterations / 10)) }, () => [`${year}-01-01`, `${year + 1}-01-01`] as [string, string]),
+  };
+}
+
+function httpRoute(kind: QueryKind, parameter: QueryPlan[QueryKind][number]): string {
+  switch (kind) {
+    case 'byId':
+      return `/orders/${parameter as string}`;
+    case 'byCustomer':
+      return `/customers/${parameter as string}/orders?limit=50`;
+    case 'statusPage':
+      return `/orders?status=${parameter as string}&limit=50`;
+    default: {
+      const [from, to] = parameter as [string, string];
+      return `/stats/orders?from=${from}&to=${to}`;
+    }
+  }
+}
+
+const QUERY_TARGETS: Record<QueryKind, number | undefined> = { byId: 20, byCustomer: 30, statusPage: 100, statsMonth: 250, statsYear: undefined };
+const QUERY_NAMES: Record<QueryKind, string> = {
+  byId: 'order by id',
+  byCustomer: 'orders by customer',
+  statusPage: 'first page by status',
+  statsMonth: 'statistics, one month',
+  statsYear: 'statistics, whole year',
+};
+
+const fmt = (value: number | undefined, digits = 1) => (value === undefined || Number.isNaN(value) ? '-' : value.toFixed(digits));
+const ms = (d?: Distribution) => (d ? `${fmt(d.p50)}/${fmt(d.p95)}/${fmt(d.p99)}` : '-');
+
+function printTable(scenarios: Scenario[]): void {
+  const rows = scenarios.map((s) => [
+    s.name,
+    String(s.count),
+    s.throughput === undefined ? '-' : `${fmt(s.throughput, 0)} ${s.unit}`,
+    ms(s.latencyMs),
+    s.baseline ? (s.baseline.throughput !== undefined ? `${fmt(s.baseline.throughput, 0)} ${s.unit}` : ms(s.baseline.latencyMs)) : '-',
+    s.ratio === undefined ? '-' : fmt(s.ratio, 2),
+    s.target ? `${s.target} ${s.met ? 'met' : 'MISSED'}` : '',
+  ]);
+  const header = ['scenario', 'count', 'throughput', 'p50/p95/p99 ms', 'baseline', 'ratio', 'target'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join('  ');
+  say(`\n${line(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const row of rows) say(line(row));
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+  const size: Size = process.argv.includes('--tiny') ? 'tiny' : process.argv.includes('--quick') ? 'quick' : 'full';
+  const settings = SETTINGS[size];
+  const outDir = argument('--out') ?? path.join(root, 'bench', 'results');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orders-bench-'));
+  const port = await freePort();
+  const temporalPort = await freePort();
+  const api = `http://127.0.0.1:${port}`;
+  const started = new Date();
+  say(`order service benchmark (${size}) on ${os.cpus().length} cpus, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; data in ${dataDir}`);
+
+  const service = new Background(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'bin', 'start.ts')], {
+    cwd: root,
+    env: {
+      ...process.env,
+      DATA_DIR: dataDir,
+      PORT: String(port),
+      TEMPORAL_DEV_PORT: String(temporalPort),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      ENABLE_BENCH_ROUTES: '1',
+      LOG_LEVEL: 'warn',
+      CI: '1',
+    },
+  });
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  let connection: Connection | undefined;
+  try {
+    say('starting the service (npm start) …');
+    await untilReady(api, service, 180_000);
+    const temporal = temporalPid(path.join(dataDir, 'temporal.sqlite'));
+
+    // The baseline worker runs here, on the same Temporal server as the service.
+    const taskQueue = `bench-noop-${randomUUID().slice(0, 6)}`;
+    const nativeConnection = await NativeConnection.connect({ address: `127.0.0.1:${temporalPort}` });
+    worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowsPath: require.resolve('./noopWorkflow') });
+    workerRun = worker.run().finally(() => nativeConnection.close());
+    connection = await Connection.connect({ address: `127.0.0.1:${temporalPort}` });
+    const client = new Client({ connection });
+
+    const scenarios: Scenario[] = [];
+    const watch = new MemoryWatch({ service: service.child.pid!, ...(temporal ? { temporal } : {}) });
+    watch.start();
+    const allLags: number[] = [];
+    let lagTimeouts = 0;
+    const concurrencies = Object.keys(settings.ordersAt).map(Number);
+    const top = Math.max(...concurrencies);
+    for (const concurrency of concurrencies) {
+      const orders = settings.ordersAt[concurrency];
+      say(`(a) commands at concurrency ${concurrency}: ${orders} orders × 4 commands over HTTP …`);
+      const ours = await commandsOverHttp(api, concurrency, orders, settings.lagSampleEvery);
+      say(`    baseline: ${orders} no-op workflows × (start + 3 updates) on Temporal alone …`);
+      const base = await commandsOnTemporalAlone(client, taskQueue, concurrency, orders);
+      const throughput = ours.commands / ours.seconds;
+      const baseThroughput = base.commands / base.seconds;
+      const ratio = throughput / baseThroughput;
+      scenarios.push({
+        name: `commands over HTTP, concurrency ${concurrency}`,
+        unit: 'cmd/s',
+        count: ours.commands,
+        throughput,
+        latencyMs: distribution(ours.latencies),
+        baseline: { name: 'no-op workflow, start + 3 updates', throughput: baseThroughput, latencyMs: distribution(base.latencies) },
+        ratio,
+        ...(concurrency === top ? { target: '≥ 0.8', met: ratio >= 0.8 } : {}),
+        ...(ours.failures ? { note: `${ours.failures} failed` } : {}),
+      });
+      if (concurrency === top) {
+        allLags.push(...ours.lags);
+        lagTimeouts += ours.lagTimeouts;
+      }
+    }
+    const peaks = watch.stop();
+    const lag = distribution(allLags);
+    scenarios.push({
+      name: `projection lag at concurrency ${top}`,
+      unit: 'ms',
+      count: lag.count,
+      latencyMs: lag,
+      target: 'p50 ≤ 150, p99 ≤ 1000',
+      met: lag.p50 <= 150 && lag.p99 <= 1000 && lagTimeouts === 0,
+      ...(lagTimeouts ? { note: `${lagTimeouts} not visible within 10 s` } : {}),
+    });
+    const serviceMemory = memoryOf(service.child.pid!);
+    const servicePeak = Math.max(peaks.get('service') ?? 0, serviceMemory.peak);
+    scenarios.push({ name: 'service peak RSS during (a)', unit: 'MiB', count: 1, throughput: servicePeak / 2 ** 20, target: '≤ 1024 MiB', met: servicePeak <= 2 ** 30 });
+    if (temporal) {
+      const temporalPeak = Math.max(peaks.get('temporal') ?? 0, memoryOf(temporal).peak);
+      scenarios.push({ name: 'Temporal dev server peak RSS during (a)', unit: 'MiB', count: 1, throughput: temporalPeak / 2 ** 20 });
+    }
+
+    say(`(c) event ingestion: ${settings.ingestOrders} orders × 4 events, activity path vs bulk vs single rows …`);
+    const ingest = (await json<IngestFigures>(api, 'POST', '/admin/bench/ingest', { orders: settings.ingestOrders, concurrency: 64, singleRowSample: Math.min(500, settings.ingestOrders * 4) })).body;
+    const toFloor = ingest.activityEventsPerSecond / ingest.singleRowEventsPerSecond;
+    const toCeiling = ingest.activityEventsPerSecond / ingest.bulkEventsPerSecond;
+    scenarios.push({
+      name: 'ingestion: activity path ÷ single-row inserts',
+      unit: 'ev/s',
+      count: ingest.events,
+      throughput: ingest.activityEventsPerSecond,
+      baseline: { name: `single-row inserts (${ingest.singleRowSample} rows)`, throughput: ingest.singleRowEventsPerSecond },
+      ratio: toFloor,
+      target: '≥ 20',
+      met: toFloor >= 20,
+      note: `${ingest.activityBatches} inserts`,
+    });
+    scenarios.push({
+      name: 'ingestion: activity path ÷ one bulk insert',
+      unit: 'ev/s',
+      count: ingest.events,
+      throughput: ingest.activityEventsPerSecond,
+      baseline: { name: 'one bulk insert', throughput: ingest.bulkEventsPerSecond },
+      ratio: toCeiling,
+      target: '≥ 0.5',
+      met: toCeiling >= 0.5,
+    });
+
+    say(`(d) generating ${settings.generatedOrders.toLocaleString('en')} orders into the event log …`);
+    const year = 2025;
+    const generation = await fetch(`${api}/admin/bench/generate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ orders: settings.generatedOrders, year }),
+    });
+    let generatedMillis = 0;
+    for await (const line of lines(generation)) {
+      if (line.error) throw new Error(`generation failed: ${String(line.error)}`);
+      const progress = line.progress as { orders: number; total: number; millis: number } | undefined;
+      if (progress) say(`    ${progress.orders.toLocaleString('en')} / ${progress.total.toLocaleString('en')} orders (${(progress.millis / 1000).toFixed(0)} s)`);
+      if (line.merged) say(`    merged ${String(line.merged)}`);
+      if (line.done) generatedMillis = (line.done as { millis: number }).millis;
+    }
+    scenarios.push({ name: 'generate orders into the log and read models', unit: 'orders/s', count: settings.generatedOrders, throughput: settings.generatedOrders / (generatedMillis / 1000) });
+
+    const plan = queryPlan(settings.generatedOrders, settings.queryIterations, year);
+    say(`    timing each query ${settings.queryIterations}× in-process (baseline) …`);
+    const direct = (await json<QueryTimings>(api, 'POST', '/admin/bench/direct', plan)).body;
+    for (const kind of Object.keys(plan) as QueryKind[]) {
+      say(`    timing ${QUERY_NAMES[kind]} over HTTP …`);
+      const timings: number[] = [];
+      for (const parameter of plan[kind]) {
+        const t = performance.now();
+        const reply = await json(api, 'GET', httpRoute(kind, parameter));
+        if (reply.status !== 200) throw new Error(`${httpRoute(kind, parameter)} answered ${reply.status}`);
+        timings.push(reply.at - t);
+      }
+      const http = distribution(timings);
+      const baseline = distribution(direct[kind]);
+      const ratio = http.p50 / baseline.p50;
+      const target = QUERY_TARGETS[kind];
+      scenarios.push({
+        name: `query at ${(settings.generatedOrders / 1e6).toFixed(settings.generatedOrders < 1e6 ? 2 : 0)}M orders: ${QUERY_NAMES[kind]}`,
+        unit: 'ms',
+        count: http.count,
+        latencyMs: http,
+        baseline: { name: 'same query in-process, no HTTP', latencyMs: baseline },
+        ratio,
+        target: `p99 ${target ? `≤ ${target} ms, ` : ''}HTTP ÷ direct p50 ≤ 1.3`,
+        met: (target === undefined || http.p99 <= target) && ratio <= 1.3,
+      });
+    }
+
+    printTable(scenarios);
+    let commit = 'unknown';
+    try {
+      commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root }).toString().trim();
+    } catch {
+      // not a git checkout
+    }
+    const result = {
+      date: started.toISOString(),
+      commit,
+      command: `npm run bench${size === 'full' ? '' : ` -- --${size}`}`,
+      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+      settings,
+      scenarios,
+    };
+    fs.mkdirSync(outDir, { recursive: true });
+    const stamp = started.toISOString().replace(/[:.]/g, '-');
+    fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
+    fs.writeFileSync(path.join(outDir, `${stamp}-${size}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    say(`\nwrote ${path.join(outDir, 'latest.json')}`);
+  } finally {
+    worker?.shutdown();
+    await workerRun?.catch(() => {});
+    await connection?.close();
+    await service.stop('SIGTERM', 60_000);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(`benchmark failed: ${error instanceof Error ? error.stack : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,53 @@
+/**
+ * The read queries timed in-process, with no HTTP in between: the baseline that the same
+ * requests through the API are compared with. They call the very functions the routes call.
+ */
+import type { ClickHouse } from '../clickhouse/client';
+import { listOrders, orderById, orderStatistics } from '../clickhouse/orderQueries';
+import type { OrderStatus } from '../domain/order';
+
+export interface QueryPlan {
+  byId: string[];
+  byCustomer: string[];
+  statusPage: OrderStatus[];
+  statsMonth: Array<[string, string]>;
+  statsYear: Array<[string, string]>;
+}
+
+export type QueryKind = keyof QueryPlan;
+
+/** Milliseconds per call, in call order. */
+export type QueryTimings = Record<QueryKind, number[]>;
+
+export function runQuery(ch: ClickHouse, kind: QueryKind, parameter: QueryPlan[QueryKind][number]): Promise<unknown> {
+  switch (kind) {
+    case 'byId':
+      return orderById(ch, parameter as string);
+    case 'byCustomer':
+      return listOrders(ch, { customerId: parameter as string, limit: 50 });
+    case 'statusPage':
+      return listOrders(ch, { status: parameter as OrderStatus, limit: 50 });
+    case 'statsMonth':
+    case 'statsYear': {
+      const [from, to] = parameter as [string, string];
+      return orderStatistics(ch, new Date(from), new Date(to));
+    }
+    default: {
+      const unknown: never = kind;
+      throw new Error(`unknown query ${String(unknown)}`);
+    }
+  }
+}
+
+export async function timeQueriesDirectly(ch: ClickHouse, plan: QueryPlan): Promise<QueryTimings> {
+  const timings = {} as QueryTimings;
+  for (const kind of Object.keys(plan) as QueryKind[]) {
+    timings[kind] = [];
+    for (const parameter of plan[kind]) {
+      const started = performance.now();
+      await runQuery(ch, kind, parameter);
+      timings[kind].push(performance.now() - started);
+    }
+  }
+  return timings;
+}

@@ -1,0 +1,111 @@
+/**
+ * Event ingestion, three ways over the same rows, each into a scratch database with the real
+ * schema (materialized views included): through the activity and the worker's shared batcher, as
+ * live orders are written; one bulk insert of every row (the ceiling); one insert per row (the
+ * floor, on a sample, since it is slow).
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createActivities } from '../../activities';
+import type { ClickHouse } from '../clickhouse/client';
+import { EventLogWriter, insertEventRows, toEventRow } from '../clickhouse/eventLog';
+import { applySchema } from '../clickhouse/schema';
+import { decide, evolve, OrderCommand, OrderState, RecordedEvent, recorded } from '../domain/order';
+
+export interface IngestOptions {
+  orders: number;
+  /** Activities running at once, like workflows of a busy worker. */
+  concurrency: number;
+  singleRowSample: number;
+}
+
+export interface IngestFigures {
+  events: number;
+  activityEventsPerSecond: number;
+  activityBatches: number;
+  bulkEventsPerSecond: number;
+  singleRowEventsPerSecond: number;
+  singleRowSample: number;
+}
+
+/** Each order's four events (create, confirm, ship, deliver), as one workflow records them. */
+function orderHistories(prefix: string, orders: number): RecordedEvent[][] {
+  const histories: RecordedEvent[][] = [];
+  const now = new Date('2026-01-15T12:00:00Z');
+  for (let i = 0; i < orders; i += 1) {
+    const orderId = `${prefix}-${i}`;
+    const meta = (step: string) => ({ commandId: `${orderId}-${step}`, correlationId: 'bench' });
+    const commands: OrderCommand[] = [
+      { type: 'CreateOrder', ...meta('create'), orderId, customerId: `bc-${i % 1000}`, customerName: 'Bench', customerNameGiven: true, items: [{ productId: 'p', quantity: 2, unitPriceCents: 1999 }] },
+      ...(['CONFIRMED', 'SHIPPED', 'DELIVERED'] as const).map((status) => ({ type: 'ChangeOrderStatus' as const, ...meta(status), orderId, status })),
+    ];
+    let state: OrderState | undefined;
+    const history: RecordedEvent[] = [];
+    for (const command of commands) {
+      for (const event of decide(state, command, now)) {
+        state = evolve(state, event);
+        history.push(recorded(event, state));
+      }
+    }
+    histories.push(history);
+  }
+  return histories;
+}
+
+async function withScratchDatabase<T>(ch: ClickHouse, name: string, run: (scratch: ClickHouse) => Promise<T>): Promise<T> {
+  const scratch: ClickHouse = { ...ch, database: `${ch.database}_bench_${name}` };
+  await ch.client.command({ query: `DROP DATABASE IF EXISTS ${scratch.database} SYNC` });
+  await applySchema(scratch);
+  try {
+    return await run(scratch);
+  } finally {
+    await ch.client.command({ query: `DROP DATABASE IF EXISTS ${scratch.database} SYNC` });
+  }
+}
+
+export async function benchmarkIngestion(ch: ClickHouse, options: IngestOptions): Promise<IngestFigures> {
+  const histories = orderHistories(`ing-${Date.now().toString(36)}`, options.orders);
+  const events = histories.reduce((sum, history) => sum + history.length, 0);
+
+  let activityBatches = 0;
+  const activityMillis = await withScratchDatabase(ch, 'activity', async (scratch) => {
+    const eventLog = EventLogWriter.forClickHouse(scratch, { onBatch: () => (activityBatches += 1) });
+    const { recordOrderEvents } = createActivities({ eventLog });
+    const environment = new MockActivityEnvironment();
+    let next = 0;
+    const started = performance.now();
+    // Each lane is one workflow at a time: one activity per command, in order.
+    await Promise.all(
+      Array.from({ length: options.concurrency }, async () => {
+        for (let index = next++; index < histories.length; index = next++) {
+          for (const entry of histories[index]) await environment.run(recordOrderEvents, [entry]);
+        }
+      }),
+    );
+    const millis = performance.now() - started;
+    await eventLog.close();
+    return millis;
+  });
+
+  const rows = histories.flat().map(toEventRow);
+  const bulkMillis = await withScratchDatabase(ch, 'bulk', async (scratch) => {
+    const started = performance.now();
+    await insertEventRows(scratch, rows);
+    return performance.now() - started;
+  });
+
+  const sample = rows.slice(0, options.singleRowSample);
+  const singleMillis = await withScratchDatabase(ch, 'single', async (scratch) => {
+    const started = performance.now();
+    for (const row of sample) await insertEventRows(scratch, [row]);
+    return performance.now() - started;
+  });
+
+  return {
+    events,
+    activityEventsPerSecond: (events / activityMillis) * 1000,
+    activityBatches,
+    bulkEventsPerSecond: (events / bulkMillis) * 1000,
+    singleRowEventsPerSecond: (sample.length / singleMillis) * 1000,
+    singleRowSample: sample.length,
+  };
+}
