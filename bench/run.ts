@@ -43,8 +43,8 @@ interface Settings {
 
 const SETTINGS: Record<Size, Settings> = {
   tiny: { size: 'tiny', ordersAt: { 1: 5, 4: 10 }, lagSampleEvery: 2, ingestOrders: 100, generatedOrders: 20_000, queryIterations: 10 },
-  quick: { size: 'quick', ordersAt: { 1: 40, 16: 300, 64: 600 }, lagSampleEvery: 4, ingestOrders: 5_000, generatedOrders: 1_000_000, queryIterations: 200 },
-  full: { size: 'full', ordersAt: { 1: 100, 16: 1000, 64: 2500 }, lagSampleEvery: 4, ingestOrders: 20_000, generatedOrders: 10_000_000, queryIterations: 500 },
+  quick: { size: 'quick', ordersAt: { 1: 40, 16: 300, 64: 600 }, lagSampleEvery: 10, ingestOrders: 5_000, generatedOrders: 1_000_000, queryIterations: 200 },
+  full: { size: 'full', ordersAt: { 1: 100, 16: 1000, 64: 2500 }, lagSampleEvery: 10, ingestOrders: 20_000, generatedOrders: 10_000_000, queryIterations: 500 },
 };
 
 const root = projectRoot();
@@ -161,7 +161,7 @@ async function commandsOverHttp(api: string, concurrency: number, orders: number
       while (performance.now() < deadline) {
         const reply = await json<{ version?: number }>(api, 'GET', `/orders/${orderId}`);
         if ((reply.body?.version ?? 0) >= version) return void lags.push(reply.at - ackAt);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
       lagTimeouts += 1;
     })();

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ClickHouseClient, createClient } from '@clickhouse/client';
 import type { Config } from '../config';
+import { PooledConnection } from './chdbPool';
 
 export interface ClickHouse {
   client: ClickHouseClient;
@@ -14,6 +15,9 @@ export interface ClickHouse {
   embedded: boolean;
   close(): Promise<void>;
 }
+
+/** Embedded statements that may run at once: inserts, reads and the odd rebuild side by side. */
+const EMBEDDED_CONNECTIONS = 4;
 
 export function embeddedClickHousePath(dataDir: string): string {
   return path.join(dataDir, 'clickhouse');
@@ -40,7 +44,7 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
   fs.mkdirSync(dir, { recursive: true });
   let connection;
   try {
-    connection = createChdbConnection({ path: dir });
+    connection = new PooledConnection(Array.from({ length: EMBEDDED_CONNECTIONS }, () => createChdbConnection({ path: dir })));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/lock/i.test(message)) {

@@ -71,7 +71,7 @@ export function toEventRow({ event, order }: RecordedEvent): EventRow {
     status: order.status,
     customer_id: order.customerId,
     customer_name: order.customerName,
-    customer_name_given: event.eventType === 'OrderCreated' && event.payload.customerNameGiven,
+    customer_name_given: order.customerNameGiven,
     item_count: order.itemCount,
     total: toDecimalString(order.totalCents),
     created_at: toClickHouseTime(order.createdAt),

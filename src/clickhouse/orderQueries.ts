@@ -173,7 +173,11 @@ export async function orderStatistics(ch: ClickHouse, from: Date, to: Date): Pro
 export async function lastCustomerName(ch: ClickHouse, customerId: string): Promise<string | undefined> {
   const [row] = await rows<{ name: string }>(
     ch,
-    `SELECT argMaxMerge(customer_name) AS name FROM ${ch.database}.customers WHERE customer_id = {customerId:String} GROUP BY customer_id`,
+    `SELECT customer_name AS name
+     FROM ${ch.database}.orders_by_customer FINAL
+     WHERE customer_id = {customerId:String} AND customer_name_given
+     ORDER BY created_at DESC, order_id DESC
+     LIMIT 1`,
     { customerId },
   );
   return row?.name || undefined;

@@ -105,6 +105,8 @@ export interface OrderState {
   orderId: string;
   customerId: string;
   customerName: string;
+  /** False when the service filled the name in (see CreateOrder). */
+  customerNameGiven: boolean;
   items: OrderLine[];
   totalCents: number;
   status: OrderStatus;
@@ -132,6 +134,7 @@ export interface OrderSnapshot {
 export interface OrderAfterEvent {
   customerId: string;
   customerName: string;
+  customerNameGiven: boolean;
   itemCount: number;
   totalCents: number;
   status: OrderStatus;
@@ -153,6 +156,7 @@ export function recorded(event: OrderEvent, after: OrderState): RecordedEvent {
     order: {
       customerId: after.customerId,
       customerName: after.customerName,
+      customerNameGiven: after.customerNameGiven,
       itemCount: after.items.length,
       totalCents: after.totalCents,
       status: after.status,
@@ -288,6 +292,7 @@ export function evolve(state: OrderState | undefined, event: OrderEvent): OrderS
         orderId: event.orderId,
         customerId: event.payload.customerId,
         customerName: event.payload.customerName,
+        customerNameGiven: event.payload.customerNameGiven,
         items: event.payload.items.map(toLine),
         totalCents: Math.round(event.payload.total * 100),
         status: 'PENDING',
