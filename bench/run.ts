@@ -90,6 +90,31 @@ async function untilReady(api: string, service: Background, timeoutMs: number): 
   throw new Error(`the service was not ready within ${timeoutMs / 1000} s:\n${service.output}`);
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSecondsOf(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100;
+}
+
+/** CPU used by the service, the Temporal server and this process (load generator, baseline worker) over a phase. */
+async function cpuDuring<T>(pids: { service: number; temporal?: number }, phase: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number> }> {
+  const read = () => ({
+    service: cpuSecondsOf(pids.service),
+    temporal: pids.temporal ? cpuSecondsOf(pids.temporal) : 0,
+    bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+  });
+  const before = read();
+  const result = await phase();
+  const after = read();
+  return { result, cpu: { service: after.service - before.service, temporal: after.temporal - before.temporal, bench: after.bench - before.bench } };
+}
+
+const perCommand = (cpu: Record<string, number>, commands: number) =>
+  Object.entries(cpu)
+    .map(([name, seconds]) => `${name} ${((seconds * 1000) / commands).toFixed(1)}`)
+    .join(', ');
+
 function memoryOf(pid: number): { rss: number; peak: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
@@ -327,9 +352,10 @@ async function main(): Promise<void> {
     for (const concurrency of concurrencies) {
       const orders = settings.ordersAt[concurrency];
       say(`(a) commands at concurrency ${concurrency}: ${orders} orders × 4 commands over HTTP …`);
-      const ours = await commandsOverHttp(api, concurrency, orders, settings.lagSampleEvery);
+      const pids = { service: service.child.pid!, temporal };
+      const { result: ours, cpu: ourCpu } = await cpuDuring(pids, () => commandsOverHttp(api, concurrency, orders, settings.lagSampleEvery));
       say(`    baseline: ${orders} no-op workflows × (start + 3 updates) on Temporal alone …`);
-      const base = await commandsOnTemporalAlone(client, taskQueue, concurrency, orders);
+      const { result: base, cpu: baseCpu } = await cpuDuring(pids, () => commandsOnTemporalAlone(client, taskQueue, concurrency, orders));
       const throughput = ours.commands / ours.seconds;
       const baseThroughput = base.commands / base.seconds;
       const ratio = throughput / baseThroughput;
@@ -342,7 +368,7 @@ async function main(): Promise<void> {
         baseline: { name: 'no-op workflow, start + 3 updates', throughput: baseThroughput, latencyMs: distribution(base.latencies) },
         ratio,
         ...(concurrency === top ? { target: '≥ 0.8', met: ratio >= 0.8 } : {}),
-        ...(ours.failures ? { note: `${ours.failures} failed` } : {}),
+        note: `CPU ms per command: ${perCommand(ourCpu, ours.commands)}; baseline: ${perCommand(baseCpu, base.commands)}${ours.failures ? `; ${ours.failures} failed` : ''}`,
       });
       if (concurrency === top) {
         allLags.push(...ours.lags);

@@ -89,7 +89,8 @@ class OrderEntity {
     const state = this.state!;
     if (command.type === 'CreateOrder') this.createCommandId = command.commandId;
     else this.remember({ commandId: command.commandId, accepted: true, version: state.version, status: state.status, updatedAt: state.updatedAt });
-    this.publish(state);
+    // The API sets the search attributes when it starts the workflow; upsert them on changes only.
+    this.publish(state, command.type !== 'CreateOrder');
     return snapshot(state);
   }
 
@@ -119,12 +120,14 @@ class OrderEntity {
   }
 
   /** Keeps the order findable and legible in the Temporal Web UI. */
-  publish(state: OrderState): void {
-    upsertSearchAttributes([
-      { key: ORDER_STATUS_ATTRIBUTE, value: state.status },
-      { key: CUSTOMER_ID_ATTRIBUTE, value: state.customerId },
-      { key: ORDER_TOTAL_ATTRIBUTE, value: state.totalCents / 100 },
-    ]);
+  publish(state: OrderState, searchAttributesChanged = true): void {
+    if (searchAttributesChanged) {
+      upsertSearchAttributes([
+        { key: ORDER_STATUS_ATTRIBUTE, value: state.status },
+        { key: CUSTOMER_ID_ATTRIBUTE, value: state.customerId },
+        { key: ORDER_TOTAL_ATTRIBUTE, value: state.totalCents / 100 },
+      ]);
+    }
     const lines = state.items.map(
       (line) => `- ${line.quantity} × ${line.productName ?? line.productId} at ${toDecimalString(line.unitPriceCents)}`,
     );
@@ -185,7 +188,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   setHandler(cancelOrderSignal, handleSignal);
   setHandler(getOrderQuery, () => (order.state ? snapshot(order.state) : null));
   setHandler(getCommandOutcomeQuery, (commandId) => order.outcomeOf(commandId) ?? null);
-  if (order.state) order.publish(order.state);
+  if (order.state) order.publish(order.state, false);
 
   if (!order.state && !(await condition(() => order.state !== undefined, AWAIT_CREATE_TIMEOUT))) {
     log.warn('no create command arrived; closing', { orderId: input.orderId });
