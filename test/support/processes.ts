@@ -11,9 +11,9 @@ export interface Finished {
 }
 
 /** Runs a project script to completion under tsx, killing it if it overstays `timeoutMs`. */
-export function runScript(script: string, env: Record<string, string>, timeoutMs = 120_000): Promise<Finished> {
+export function runScript(script: string, env: Record<string, string>, timeoutMs = 120_000, args: string[] = []): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [path.join(projectRoot(), script)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(TSX, [path.join(projectRoot(), script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk) => (stdout += chunk));

@@ -1,0 +1,31 @@
+/**
+ * The benchmark suite runs end to end on a tiny size and writes a complete result file. No figure
+ * is asserted: performance is read from `npm run bench`, never from a test.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { runScript } from '../support/processes';
+import { tempDir } from '../support/stack';
+
+it('runs every scenario and writes latest.json with machine, commit, settings and figures', async () => {
+  const out = tempDir('bench');
+  try {
+    const run = await runScript('bench/run.ts', {}, 300_000, ['--tiny', '--out', out]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('scenario');
+    const result = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
+    expect(result.machine).toEqual(expect.objectContaining({ cpus: expect.any(Number), memoryGiB: expect.any(Number) }));
+    expect(result.command).toBe('npm run bench -- --tiny');
+    const names: string[] = result.scenarios.map((scenario: { name: string }) => scenario.name);
+    for (const expected of [/^commands over HTTP, concurrency \d+$/, /^projection lag/, /^service peak RSS/, /^ingestion: activity path ÷ single-row/, /^ingestion: activity path ÷ one bulk/, /order by id$/, /orders by customer$/, /first page by status$/, /statistics, one month$/, /statistics, whole year$/]) {
+      expect(names.some((name) => expected.test(name))).toBe(true);
+    }
+    for (const scenario of result.scenarios) {
+      expect(scenario.count).toBeGreaterThan(0);
+      if (scenario.baseline) expect(scenario.ratio).toBeGreaterThan(0);
+    }
+    expect(fs.readdirSync(out).filter((file) => file.endsWith('-tiny.json'))).toHaveLength(1);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
