@@ -22,6 +22,7 @@ import { generatedCustomerCount, generatedCustomerId, generatedOrderId } from '.
 import type { QueryKind, QueryPlan, QueryTimings } from '../src/bench/direct';
 import type { IngestFigures } from '../src/bench/ingest';
 import { ORDER_STATUSES } from '../src/domain/order';
+import { ndjsonLines } from '../src/cli/apiClient';
 import { projectRoot } from '../src/paths';
 import { Background } from '../test/support/processes';
 import { freePort } from '../test/support/stack';
@@ -64,19 +65,6 @@ async function json<T>(base: string, method: string, route: string, body?: unkno
   });
   const text = await response.text();
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, at: performance.now() };
-}
-
-/** Reads an NDJSON stream line by line. */
-async function* lines(response: Response): AsyncGenerator<Record<string, unknown>> {
-  let buffered = '';
-  for await (const chunk of response.body!) {
-    buffered += Buffer.from(chunk).toString('utf8');
-    let newline;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      yield JSON.parse(buffered.slice(0, newline)) as Record<string, unknown>;
-      buffered = buffered.slice(newline + 1);
-    }
-  }
 }
 
 async function untilReady(api: string, service: Background, timeoutMs: number): Promise<void> {
@@ -428,7 +416,7 @@ async function main(): Promise<void> {
       body: JSON.stringify({ orders: settings.generatedOrders, year }),
     });
     let generatedMillis = 0;
-    for await (const line of lines(generation)) {
+    for await (const line of ndjsonLines(generation)) {
       if (line.error) throw new Error(`generation failed: ${String(line.error)}`);
       const progress = line.progress as { orders: number; total: number; millis: number } | undefined;
       if (progress) say(`    ${progress.orders.toLocaleString('en')} / ${progress.total.toLocaleString('en')} orders (${(progress.millis / 1000).toFixed(0)} s)`);

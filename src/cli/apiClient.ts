@@ -29,3 +29,18 @@ export async function request<T>(base: string, method: string, path: string, bod
   }
   return { status: response.status, body: parsed as T };
 }
+
+/** The lines of an NDJSON response (progress streams of the admin routes), parsed as they arrive. */
+export async function* ndjsonLines(response: Response): AsyncGenerator<Record<string, unknown>> {
+  if (!response.body) return;
+  let buffered = '';
+  for await (const chunk of response.body) {
+    buffered += Buffer.from(chunk).toString('utf8');
+    let newline;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      const line = buffered.slice(0, newline);
+      buffered = buffered.slice(newline + 1);
+      if (line.trim()) yield JSON.parse(line) as Record<string, unknown>;
+    }
+  }
+}

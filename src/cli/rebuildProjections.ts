@@ -7,7 +7,7 @@ import { openClickHouse } from '../clickhouse/client';
 import { RebuildProgress, rebuildProjections, RebuildSummary } from '../clickhouse/rebuild';
 import { applySchema } from '../clickhouse/schema';
 import { loadConfig } from '../config';
-import { apiBaseUrl } from './apiClient';
+import { apiBaseUrl, ndjsonLines } from './apiClient';
 
 function showProgress(progress: RebuildProgress): void {
   const width = 16;
@@ -33,18 +33,11 @@ async function rebuildThroughService(base: string): Promise<RebuildSummary | und
   }
   if (!response.ok || !response.body) throw new Error(`the service refused the rebuild: ${response.status} ${await response.text()}`);
   console.log(`rebuilding the read models in the service at ${base}`);
-  let buffered = '';
   let summary: RebuildSummary | undefined;
-  for await (const chunk of response.body) {
-    buffered += Buffer.from(chunk).toString('utf8');
-    let newline;
-    while ((newline = buffered.indexOf('\n')) >= 0) {
-      const line = JSON.parse(buffered.slice(0, newline)) as { progress?: RebuildProgress; done?: RebuildSummary; error?: string };
-      buffered = buffered.slice(newline + 1);
-      if (line.progress) showProgress(line.progress);
-      if (line.error) throw new Error(line.error);
-      if (line.done) summary = line.done;
-    }
+  for await (const line of ndjsonLines(response)) {
+    if (line.progress) showProgress(line.progress as RebuildProgress);
+    if (line.error) throw new Error(String(line.error));
+    if (line.done) summary = line.done as RebuildSummary;
   }
   if (!summary) throw new Error('the service ended the rebuild without a summary');
   return summary;

@@ -5,20 +5,10 @@
 import type { ClickHouse } from './client';
 import { fromClickHouseTime, toClickHouseTime } from './eventLog';
 import { averageCents, centsFromDecimalString, toAmount } from '../domain/money';
-import { ORDER_STATUSES, OrderStatus } from '../domain/order';
+import { ORDER_STATUSES, OrderSnapshot, OrderStatus } from '../domain/order';
 
-/** An order as the read model shows it (DESIGN §4). */
-export interface OrderView {
-  orderId: string;
-  customerId: string;
-  customerName: string;
-  itemCount: number;
-  total: number;
-  status: OrderStatus;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+/** An order as the read model shows it (DESIGN §4): the write model's order without its items. */
+export type OrderView = Omit<OrderSnapshot, 'items'>;
 
 export interface OrderPage {
   orders: OrderView[];
