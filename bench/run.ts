@@ -56,10 +56,14 @@ function argument(name: string): string | undefined {
   return at >= 0 ? process.argv[at + 1] : undefined;
 }
 
+/** The admin key the service generated into its data directory (admin keys have no rate limit). */
+let apiKey = '';
+const auth = () => ({ authorization: `Bearer ${apiKey}` });
+
 async function json<T>(base: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: T; at: number }> {
   const response = await fetch(`${base}${route}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? auth() : { 'content-type': 'application/json', ...auth() },
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(600_000),
   });
@@ -320,6 +324,7 @@ async function main(): Promise<void> {
   try {
     say('starting the service (npm start) …');
     await untilReady(api, service, 180_000);
+    apiKey = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
     const temporal = temporalPid(path.join(dataDir, 'temporal.sqlite'));
 
     // The baseline worker runs here, on the same Temporal server as the service.
@@ -412,7 +417,7 @@ async function main(): Promise<void> {
     const year = 2025;
     const generation = await fetch(`${api}/admin/bench/generate`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...auth() },
       body: JSON.stringify({ orders: settings.generatedOrders, year }),
     });
     let generatedMillis = 0;

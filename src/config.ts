@@ -3,6 +3,7 @@
  * Nothing deeper reads `process.env`.
  */
 import path from 'node:path';
+import { ApiKeySpec, parseApiKeys } from './api/auth';
 
 export interface Config {
   port: number;
@@ -20,6 +21,12 @@ export interface Config {
   clickhousePassword?: string;
   clickhouseDatabase: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** From API_KEYS; unset: the embedded default generates one admin key into the data dir. */
+  apiKeys?: ApiKeySpec[];
+  /** Requests per second per read or write key (RATE_LIMIT_RPS); 0 is no limit. */
+  rateLimitRps: number;
+  /** Requests per second per admin key (RATE_LIMIT_ADMIN_RPS); 0, the default, is no limit. */
+  adminRateLimitRps: number;
   /** Routes that load synthetic data and time queries in-process, for `npm run bench` only. */
   enableBenchRoutes: boolean;
 }
@@ -42,6 +49,16 @@ function readPort(env: Env, name: string, fallback: number, problems: string[], 
     return fallback;
   }
   return port;
+}
+
+function readInteger(env: Env, name: string, fallback: number, lowest: number, highest: number, problems: string[]): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < lowest || Number(raw) > highest) {
+    problems.push(`${name}=${JSON.stringify(raw)}: must be an integer from ${lowest} to ${highest}`);
+    return fallback;
+  }
+  return Number(raw);
 }
 
 function optional(env: Env, name: string): string | undefined {
@@ -69,6 +86,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (temporalAddress && !/^[^\s:/]+:\d+$/.test(temporalAddress)) {
     problems.push(`TEMPORAL_ADDRESS=${JSON.stringify(temporalAddress)}: must be host:port`);
   }
+  let apiKeys: ApiKeySpec[] | undefined;
+  if (optional(env, 'API_KEYS')) {
+    const parsed = parseApiKeys(env.API_KEYS!);
+    problems.push(...parsed.problems);
+    apiKeys = parsed.keys;
+  }
   const logLevel = (optional(env, 'LOG_LEVEL') ?? 'info') as Config['logLevel'];
   if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
     problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: must be one of debug, info, warn, error`);
@@ -88,6 +111,9 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     clickhousePassword: env.CLICKHOUSE_PASSWORD,
     clickhouseDatabase: database,
     logLevel,
+    apiKeys,
+    rateLimitRps: readInteger(env, 'RATE_LIMIT_RPS', 50, 0, 1_000_000, problems),
+    adminRateLimitRps: readInteger(env, 'RATE_LIMIT_ADMIN_RPS', 0, 0, 1_000_000, problems),
     enableBenchRoutes: env.ENABLE_BENCH_ROUTES === '1' || env.ENABLE_BENCH_ROUTES === 'true',
   };
   if (problems.length > 0) throw new ConfigError(problems);

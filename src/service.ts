@@ -20,6 +20,7 @@ import { locateTemporalBinary } from './temporal/temporalBinary';
 import { RunningWorker, startOrderWorker } from './temporal/worker';
 import { toolsDir } from './paths';
 import { lockDataDir } from './dataDirLock';
+import { ensureGeneratedApiKey } from './apiKeyFile';
 
 export interface Roles {
   api: boolean;
@@ -28,6 +29,8 @@ export interface Roles {
 
 export interface Service {
   apiUrl?: string;
+  /** The admin key this process generated into the data directory, when API_KEYS was not set. */
+  generatedApiKey?: { key: string; created: boolean };
   temporalAddress: string;
   temporalUiUrl?: string;
   ch: ClickHouse;
@@ -121,7 +124,13 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
     }
 
     let apiUrl: string | undefined;
+    let generatedApiKey: { key: string; created: boolean } | undefined;
     if (roles.api) {
+      let apiKeys = config.apiKeys;
+      if (!apiKeys) {
+        generatedApiKey = ensureGeneratedApiKey(config.dataDir);
+        apiKeys = [{ secret: generatedApiKey.key, role: 'admin' }];
+      }
       const connection = await Connection.connect({ address: temporalAddress });
       stack.push('the Temporal client', () => connection.close());
       const client = new Client({ connection, namespace: config.temporalNamespace });
@@ -151,6 +160,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         // The rebuild must run where the embedded database is open: in this process.
         rebuild: (onProgress) => rebuildProjections(ch, onProgress),
         enableBenchRoutes: config.enableBenchRoutes,
+        auth: { keys: apiKeys, rateLimitRps: config.rateLimitRps, adminRateLimitRps: config.adminRateLimitRps },
       });
       const server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
@@ -166,6 +176,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
 
     return {
       apiUrl,
+      generatedApiKey,
       temporalAddress,
       temporalUiUrl: devServer?.uiUrl,
       ch,

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import Router from '@koa/router';
 import type { Logger } from '../logger';
+import { authMiddleware, AuthOptions } from './auth';
 import { problemMiddleware } from './problem';
 import { orderRoutes, OrderRouteDeps } from './orderRoutes';
 import { adminRoutes, AdminRouteDeps } from './adminRoutes';
@@ -17,6 +18,7 @@ export interface Readiness {
 
 export interface AppDeps extends OrderRouteDeps, Partial<AdminRouteDeps> {
   log: Logger;
+  auth: AuthOptions;
   readiness: () => Promise<Readiness>;
   enableBenchRoutes?: boolean;
 }
@@ -37,8 +39,13 @@ export function createApp(deps: AppDeps): Koa {
     ctx.state.correlationId = REQUEST_ID.test(correlation) ? correlation : requestId;
     ctx.state.log = deps.log.child({ requestId });
     ctx.set('X-Request-Id', requestId);
+    // An API of JSON: nothing here is meant to be framed, sniffed, cached or run as a page.
     ctx.set('X-Content-Type-Options', 'nosniff');
     ctx.set('Cache-Control', 'no-store');
+    ctx.set('X-Frame-Options', 'DENY');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    ctx.set('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
+    ctx.set('Cross-Origin-Resource-Policy', 'same-origin');
     const started = process.hrtime.bigint();
     try {
       await next();
@@ -48,6 +55,7 @@ export function createApp(deps: AppDeps): Koa {
     }
   });
   app.use(problemMiddleware());
+  app.use(authMiddleware(deps.auth));
 
   const health = new Router();
   health.get('/healthz', (ctx) => {

@@ -9,6 +9,8 @@ import { DomainError, ErrorCode, FieldError } from '../domain/errors';
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  RATE_LIMITED: 429,
   NOT_FOUND: 404,
   ORDER_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
@@ -24,6 +26,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
 const TITLES: Record<ErrorCode, string> = {
   VALIDATION_FAILED: 'The request is not valid',
   UNAUTHORIZED: 'Authentication is required',
+  FORBIDDEN: 'This key may not do that',
+  RATE_LIMITED: 'Too many requests',
   NOT_FOUND: 'No such resource',
   ORDER_NOT_FOUND: 'No such order',
   METHOD_NOT_ALLOWED: 'Method not allowed',

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { Roles, startService } from '../service';
 import { installTemporalLogger } from '../temporal/runtimeLogger';
+import { apiKeyFile } from '../apiKeyFile';
 
 export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promise<void> {
   let config;
@@ -19,7 +20,11 @@ export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promis
     throw error;
   }
   if (mode === 'scaled-out') {
-    const missing = [!config.temporalAddress && 'TEMPORAL_ADDRESS', !config.clickhouseUrl && 'CLICKHOUSE_URL'].filter(Boolean);
+    const missing = [
+      !config.temporalAddress && 'TEMPORAL_ADDRESS',
+      !config.clickhouseUrl && 'CLICKHOUSE_URL',
+      roles.api && !config.apiKeys && 'API_KEYS',
+    ].filter(Boolean);
     if (missing.length > 0) {
       console.error(
         `Running the ${roles.api ? 'API' : 'worker'} alone needs shared servers: set ${missing.join(' and ')}.\n` +
@@ -39,7 +44,12 @@ export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promis
 
   if (service.apiUrl) {
     const local = service.apiUrl.replace('127.0.0.1', 'localhost');
-    say(`API ready at ${local}  (try: curl ${local}/orders)`);
+    say(`API ready at ${local}`);
+  }
+  if (service.generatedApiKey) {
+    const { key, created } = service.generatedApiKey;
+    say(`API key (admin, ${created ? 'generated into' : 'kept in'} ${apiKeyFile(config.dataDir)}): ${key}`);
+    say(`  e.g. curl -H 'Authorization: Bearer ${key}' http://localhost:${new URL(service.apiUrl!).port}/orders`);
   }
   if (service.temporalUiUrl) say(`Temporal Web UI at http://localhost:${config.temporalUiPort}`);
   if (roles.worker && !roles.api) say(`worker polling ${config.temporalTaskQueue} on ${service.temporalAddress}`);

@@ -1,4 +1,7 @@
 /** The few HTTP calls the command-line tools make to a running service. */
+import path from 'node:path';
+import { findApiKey } from '../apiKeyFile';
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -10,12 +13,25 @@ export class ApiError extends Error {
   }
 }
 
-export function apiBaseUrl(env: Record<string, string | undefined>): string {
-  return (env.ORDERS_API_URL ?? `http://localhost:${env.PORT ?? 3000}`).replace(/\/$/, '');
+/** Where a running service is and the key to show it. */
+export interface ApiTarget {
+  base: string;
+  key?: string;
 }
 
-export async function request<T>(base: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${base}${path}`, {
+/** ORDERS_API_URL (else localhost:PORT) and ORDERS_API_KEY (else the key in the data directory). */
+export function apiTarget(env: Record<string, string | undefined>): ApiTarget {
+  const base = (env.ORDERS_API_URL ?? `http://localhost:${env.PORT ?? 3000}`).replace(/\/$/, '');
+  return { base, key: findApiKey(env, path.resolve(env.DATA_DIR ?? '.data')) };
+}
+
+export function authorization(target: ApiTarget): Record<string, string> {
+  return target.key ? { authorization: `Bearer ${target.key}` } : {};
+}
+
+export async function request<T>(target: ApiTarget, method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const headers = authorization(target);
+  const response = await fetch(`${target.base}${route}`, {
     method,
     headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -25,7 +41,7 @@ export async function request<T>(base: string, method: string, path: string, bod
   const parsed = text ? (JSON.parse(text) as unknown) : undefined;
   if (!response.ok && response.status !== 404) {
     const problem = parsed as { code?: string; detail?: string } | undefined;
-    throw new ApiError(response.status, problem?.code, `${method} ${path}: ${response.status} ${problem?.code ?? ''} ${problem?.detail ?? text}`.trim());
+    throw new ApiError(response.status, problem?.code, `${method} ${route}: ${response.status} ${problem?.code ?? ''} ${problem?.detail ?? text}`.trim());
   }
   return { status: response.status, body: parsed as T };
 }

@@ -5,7 +5,7 @@
  */
 import type { OrderSnapshot } from '../domain/order';
 import type { OrderPage, OrderStatistics, OrderView } from '../clickhouse/orderQueries';
-import { apiBaseUrl, request } from './apiClient';
+import { ApiTarget, apiTarget, request } from './apiClient';
 
 export interface DemoResult {
   orderIds: string[];
@@ -15,8 +15,8 @@ export interface DemoResult {
 
 const money = (amount: number) => amount.toFixed(2);
 
-export async function runDemo(base: string, print: (line: string) => void): Promise<DemoResult> {
-  print(`CQRS order demo against ${base}\n`);
+export async function runDemo(base: ApiTarget, print: (line: string) => void): Promise<DemoResult> {
+  print(`CQRS order demo against ${base.base}\n`);
   const taken = (await request(base, 'GET', '/orders/order-001')).status !== 404;
   const tag = taken ? `-${Date.now().toString(36)}` : '';
   if (taken) print(`(the guide's ids are taken by an earlier run; this run uses the suffix ${tag})\n`);
@@ -90,11 +90,18 @@ export async function runDemo(base: string, print: (line: string) => void): Prom
 }
 
 if (require.main === module) {
-  const base = apiBaseUrl(process.env);
-  runDemo(base, (line) => console.log(line)).catch((error: unknown) => {
+  const target = apiTarget(process.env);
+  runDemo(target, (line) => console.log(line)).catch((error: unknown) => {
     const message = error instanceof Error ? error.message : String(error);
     const refused = /fetch failed|ECONNREFUSED/.test(message) || /ECONNREFUSED/.test(String((error as { cause?: unknown })?.cause));
-    console.error(refused ? `No service answers at ${base}. Start it with \`npm start\` (or set ORDERS_API_URL).` : `The demo failed: ${message}`);
+    const unauthorized = /UNAUTHORIZED|FORBIDDEN/.test(message);
+    console.error(
+      refused
+        ? `No service answers at ${target.base}. Start it with \`npm start\` (or set ORDERS_API_URL).`
+        : unauthorized
+          ? `The service refused the key: set ORDERS_API_KEY to a write or admin key (${message}).`
+          : `The demo failed: ${message}`,
+    );
     process.exit(1);
   });
 }

@@ -7,7 +7,7 @@ import { openClickHouse } from '../clickhouse/client';
 import { RebuildProgress, rebuildProjections, RebuildSummary } from '../clickhouse/rebuild';
 import { applySchema } from '../clickhouse/schema';
 import { loadConfig } from '../config';
-import { apiBaseUrl, ndjsonLines } from './apiClient';
+import { ApiTarget, apiTarget, authorization, ndjsonLines } from './apiClient';
 
 function showProgress(progress: RebuildProgress): void {
   const width = 16;
@@ -24,10 +24,11 @@ function showSummary(summary: RebuildSummary): void {
 }
 
 /** Asks a running service to rebuild; undefined when no service answers at `base`. */
-async function rebuildThroughService(base: string): Promise<RebuildSummary | undefined> {
+async function rebuildThroughService(target: ApiTarget): Promise<RebuildSummary | undefined> {
+  const base = target.base;
   let response: Response;
   try {
-    response = await fetch(`${base}/admin/projections/rebuild`, { method: 'POST' });
+    response = await fetch(`${base}/admin/projections/rebuild`, { method: 'POST', headers: authorization(target) });
   } catch {
     return undefined;
   }
@@ -45,10 +46,10 @@ async function rebuildThroughService(base: string): Promise<RebuildSummary | und
 
 async function main(): Promise<void> {
   const config = loadConfig(process.env);
-  const base = apiBaseUrl(process.env);
-  const viaService = await rebuildThroughService(base);
+  const target = apiTarget(process.env);
+  const viaService = await rebuildThroughService(target);
   if (viaService) return showSummary(viaService);
-  console.log(`no service answers at ${base}; opening ${config.clickhouseUrl ? 'ClickHouse' : `the embedded ClickHouse under ${config.dataDir}`} directly`);
+  console.log(`no service answers at ${target.base}; opening ${config.clickhouseUrl ? 'ClickHouse' : `the embedded ClickHouse under ${config.dataDir}`} directly`);
   const ch = await openClickHouse(config);
   try {
     await applySchema(ch, (message) => console.log(message));

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
 import { devServerDbFile } from '../../src/temporal/devServer';
-import { call } from '../support/http';
+import { call, useApiKey } from '../support/http';
 import { Background } from '../support/processes';
 import { freePort, temporalCli, tempDir } from '../support/stack';
 
@@ -68,6 +68,13 @@ function devServersUsing(dbFile: string): number[] {
     .map(Number);
 }
 
+/** After a start: the key the service generated into its data directory, used by `call`. */
+function useGeneratedKey(): string {
+  const key = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
+  useApiKey(api, key);
+  return key;
+}
+
 async function waitForPort(port: number): Promise<void> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -93,6 +100,10 @@ describe('starting the service', () => {
     expect(service.output).toContain(`Temporal Web UI at http://localhost:${uiPort}`);
     expect(service.output).toContain('using the Temporal CLI from TEMPORAL_CLI_PATH');
     expect(service.output).toContain('starting the Temporal dev server');
+    const key = useGeneratedKey();
+    expect(service.output).toContain(`API key (admin, generated into ${path.join(dataDir, 'api-key')}): ${key}`);
+    expect(fs.statSync(path.join(dataDir, 'api-key')).mode & 0o777).toBe(0o600);
+    expect((await call(api, 'GET', '/orders', { headers: { authorization: '' } })).status).toBe(401);
     const ui = await fetch(`http://127.0.0.1:${uiPort}/`, { signal: AbortSignal.timeout(10_000) });
     expect(ui.status).toBe(200);
     expect((await call(api, 'POST', '/orders', { json: order('kept-1') })).status).toBe(201);
@@ -104,9 +115,10 @@ describe('starting the service', () => {
     expect(devServersUsing(devServerDbFile(dataDir))).toEqual([]);
   });
 
-  it('keeps every order across a restart', async () => {
+  it('keeps every order, and the same key, across a restart', async () => {
     const service = startService();
     await service.waitFor(/API ready/, 90_000);
+    expect(service.output).toContain(`API key (admin, kept in ${path.join(dataDir, 'api-key')})`);
     expect((await call(api, 'GET', '/orders/kept-1')).body).toMatchObject({ orderId: 'kept-1', total: 12.5 });
     expect((await call(api, 'GET', '/orders/kept-1?consistency=strong')).body).toMatchObject({ orderId: 'kept-1', status: 'PENDING' });
     expect((await call(api, 'POST', '/orders/kept-1/status', { json: { status: 'CONFIRMED' } })).status).toBe(200);

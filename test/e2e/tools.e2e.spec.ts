@@ -4,7 +4,7 @@
 import { runDemo } from '../../src/cli/demo';
 import { call } from '../support/http';
 import { runScript } from '../support/processes';
-import { startTestStack, TestStack } from '../support/stack';
+import { startTestStack, TEST_KEYS, TestStack } from '../support/stack';
 
 let stack: TestStack;
 
@@ -20,7 +20,7 @@ describe('npm run demo', () => {
   it("replays the guide's demo with its figures, and can run again with fresh ids", async () => {
     for (let run = 0; run < 2; run += 1) {
       const lines: string[] = [];
-      const result = await runDemo(stack.apiUrl, (line) => lines.push(line));
+      const result = await runDemo({ base: stack.apiUrl, key: TEST_KEYS.write }, (line) => lines.push(line));
       expect(result.statistics).toMatchObject({
         totalOrders: 3,
         totalRevenue: 299.93,
@@ -49,7 +49,7 @@ describe('npm run projections:rebuild', () => {
     });
     const before = await answers();
     expect(before.stats.totalOrders).toBe(6);
-    const run = await runScript('src/cli/rebuildProjections.ts', { ORDERS_API_URL: stack.apiUrl });
+    const run = await runScript('src/cli/rebuildProjections.ts', { ORDERS_API_URL: stack.apiUrl, ORDERS_API_KEY: TEST_KEYS.admin });
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('rebuilding the read models in the service');

@@ -5,13 +5,21 @@ export interface Reply<T = any> {
   body: T;
 }
 
+const keys = new Map<string, string>();
+
+/** The key `call` sends to a service unless the request sets its own Authorization. */
+export function useApiKey(base: string, key: string): void {
+  keys.set(base, key);
+}
+
 export async function call<T = any>(
   base: string,
   method: string,
   path: string,
   options: { json?: unknown; raw?: string | Buffer; headers?: Record<string, string> } = {},
 ): Promise<Reply<T>> {
-  const headers: Record<string, string> = { ...options.headers };
+  const key = keys.get(base);
+  const headers: Record<string, string> = { ...(key ? { authorization: `Bearer ${key}` } : {}), ...options.headers };
   let body: string | Buffer | undefined;
   if (options.json !== undefined) {
     body = JSON.stringify(options.json);
@@ -22,6 +30,6 @@ export async function call<T = any>(
   const response = await fetch(`${base}${path}`, { method, headers, body, signal: AbortSignal.timeout(30_000) });
   const text = await response.text();
   let parsed: unknown = text;
-  if (/json/.test(response.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
+  if (/^application\/(problem\+)?json/.test(response.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
   return { status: response.status, headers: response.headers, body: parsed as T };
 }

@@ -11,6 +11,7 @@ import { Config, loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/logger';
 import { Service, startService, StartOptions } from '../../src/service';
 import { workflowsPath } from '../../src/temporal/worker';
+import { useApiKey } from './http';
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -42,6 +43,13 @@ export function temporalCli(): string {
   return cli;
 }
 
+/** The keys every test stack accepts, one per role. */
+export const TEST_KEYS = {
+  admin: 'test-admin-key-0123456789',
+  write: 'test-write-key-0123456789',
+  read: 'test-read-key-01234567890',
+} as const;
+
 export interface TestStack extends Service {
   config: Config;
   apiUrl: string;
@@ -54,6 +62,7 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
     TEMPORAL_DEV_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
     TEMPORAL_CLI_PATH: temporalCli(),
+    API_KEYS: `${TEST_KEYS.admin}:admin,${TEST_KEYS.write}:write,${TEST_KEYS.read}:read`,
     ...overrides,
   });
 }
@@ -66,6 +75,7 @@ export async function startTestStack(options: StartOptions & { env?: Record<stri
     workflowBundle: await workflowBundle(),
     ...options,
   });
+  useApiKey(service.apiUrl!, TEST_KEYS.admin);
   return {
     ...service,
     config,

@@ -21,9 +21,19 @@ const root = projectRoot();
 const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
 const services = compose.services;
 
-/** `${NAME:-default}` as Compose substitutes it when NAME is unset. */
+/** A value given for each required variable (`${NAME:?message}`), as an .env file would. */
+const GIVEN: Record<string, string> = { API_KEYS: 'compose-admin-key-0123456789:admin' };
+
+/** `${NAME:-default}` and `${NAME:?message}` as Compose substitutes them. */
 function withDefaults(environment: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(environment).map(([key, value]) => [key, String(value).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]));
+  return Object.fromEntries(
+    Object.entries(environment).map(([key, value]) => [
+      key,
+      String(value)
+        .replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')
+        .replace(/\$\{([A-Z_]+):\?[^}]*\}/g, (_match, name: string) => GIVEN[name] ?? ''),
+    ]),
+  );
 }
 
 function dependencies(service: Service): string[] {
@@ -71,7 +81,9 @@ describe('docker-compose.yml', () => {
     expect(config.clickhousePassword).toBe(withDefaults(services.clickhouse.environment!).CLICKHOUSE_PASSWORD);
     expect(config.clickhouseDatabase).toBe(services.clickhouse.environment!.CLICKHOUSE_DB);
     expect(config.clickhouseUser).not.toBe('default');
-    const known = ['PORT', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE', 'LOG_LEVEL'];
+    expect(config.apiKeys).toEqual([{ secret: 'compose-admin-key-0123456789', role: 'admin' }]);
+    expect(services[name].environment!.API_KEYS).toMatch(/^\$\{API_KEYS:\?/);
+    const known = ['PORT', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE', 'API_KEYS', 'LOG_LEVEL'];
     expect(Object.keys(environment).filter((key) => !known.includes(key))).toEqual([]);
     expect(dependencies(services[name]).sort()).toEqual(['clickhouse', 'temporal']);
   });
