@@ -50,9 +50,11 @@ export const TEST_KEYS = {
   read: 'test-read-key-01234567890',
 } as const;
 
-export interface TestStack extends Service {
+export interface TestStack extends Omit<Service, 'stop'> {
   config: Config;
   apiUrl: string;
+  /** Stops everything; the data directory is removed unless `keepData` (to start again on it). */
+  stop(keepData?: boolean): Promise<void>;
 }
 
 export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
@@ -68,8 +70,8 @@ export async function testConfig(overrides: Record<string, string> = {}): Promis
 }
 
 /** Starts the whole service in this process, as `npm start` does, on its own ports and data. */
-export async function startTestStack(options: StartOptions & { env?: Record<string, string> } = {}): Promise<TestStack> {
-  const config = await testConfig(options.env);
+export async function startTestStack(options: StartOptions & { env?: Record<string, string>; config?: Config } = {}): Promise<TestStack> {
+  const config = options.config ?? (await testConfig(options.env));
   const service = await startService(config, { api: true, worker: true }, silentLogger(), {
     say: () => {},
     workflowBundle: await workflowBundle(),
@@ -80,9 +82,9 @@ export async function startTestStack(options: StartOptions & { env?: Record<stri
     ...service,
     config,
     apiUrl: service.apiUrl!,
-    async stop() {
+    async stop(keepData = false) {
       await service.stop();
-      fs.rmSync(config.dataDir, { recursive: true, force: true });
+      if (!keepData) fs.rmSync(config.dataDir, { recursive: true, force: true });
     },
   };
 }
