@@ -4,7 +4,7 @@
  * stops in reverse order.
  */
 import http from 'node:http';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -131,7 +131,12 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         generatedApiKey = ensureGeneratedApiKey(config.dataDir);
         apiKeys = [{ secret: generatedApiKey.key, role: 'admin' }];
       }
-      const connection = await Connection.connect({ address: temporalAddress });
+      // Few, quick retries: while Temporal is away a command should answer 503 within about a
+      // second, not hang on the SDK's default retries (ten attempts, up to five seconds apart).
+      const connection = await Connection.connect({
+        address: temporalAddress,
+        interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4, maxIntervalMs: () => 500 }))],
+      });
       stack.push('the Temporal client', () => connection.close());
       const client = new Client({ connection, namespace: config.temporalNamespace });
       const gateway = new OrderGateway(client, { taskQueue: config.temporalTaskQueue });

@@ -194,23 +194,55 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.binary.kind === 'sdk-download') return startWithSdkDownload(options, dbFile);
 
   const logFile = path.join(options.dataDir, 'temporal.log');
-  const log = fs.openSync(logFile, 'a');
   say(`starting the Temporal dev server on ${address} (data: ${dbFile}, log: ${logFile})`);
-  const child = spawn(options.binary.path, devServerArgs(options, dbFile), { stdio: ['ignore', log, log] });
-  fs.closeSync(log);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const launch = (): ChildProcess => {
+    const log = fs.openSync(logFile, 'a');
+    const spawned = spawn(options.binary.kind === 'path' ? options.binary.path : 'temporal', devServerArgs(options, dbFile), { stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    return spawned;
+  };
+  let child = launch();
   try {
     await waitUntilServing(address, child, logFile, options.startTimeoutMs ?? 60_000);
   } catch (error) {
     child.kill('SIGKILL');
     throw error;
   }
+
+  // Supervise: a dev server that dies (killed, out of memory) is started again on the same SQLite
+  // file, so the service recovers by itself; callers see 503 UNAVAILABLE meanwhile.
+  let stopping = false;
+  let restarts = 0;
+  const supervise = (current: ChildProcess) => {
+    current.once('exit', (code, signal) => {
+      if (stopping) return;
+      const delay = Math.min(10_000, 500 * 2 ** Math.min(restarts, 5));
+      restarts += 1;
+      say(`the Temporal dev server exited (${code ?? signal}); starting it again in ${delay} ms`);
+      setTimeout(() => {
+        if (stopping) return;
+        child = launch();
+        supervise(child);
+        waitUntilServing(address, child, logFile, options.startTimeoutMs ?? 60_000).then(
+          () => {
+            restarts = 0;
+            say(`the Temporal dev server is back on ${address}`);
+          },
+          (error: Error) => say(`the Temporal dev server did not come back: ${error.message}`),
+        );
+      }, delay).unref();
+    });
+  };
+  supervise(child);
+
   return {
     address,
     uiUrl,
     startedHere: true,
     async stop() {
+      stopping = true;
       if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
       const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
       if (!stopped) {
