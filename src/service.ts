@@ -4,7 +4,8 @@
  * stops in reverse order.
  */
 import http from 'node:http';
-import { Client, Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { Client, Connection, defaultGrpcRetryOptions, GrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from './config';
 import type { Logger } from './logger';
@@ -131,12 +132,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         generatedApiKey = ensureGeneratedApiKey(config.dataDir);
         apiKeys = [{ secret: generatedApiKey.key, role: 'admin' }];
       }
-      // Few, quick retries: while Temporal is away a command should answer 503 within about a
-      // second, not hang on the SDK's default retries (ten attempts, up to five seconds apart).
-      const connection = await Connection.connect({
-        address: temporalAddress,
-        interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4, maxIntervalMs: () => 500 }))],
-      });
+      const connection = await Connection.connect({ address: temporalAddress, interceptors: [makeGrpcRetryInterceptor(temporalRetries())] });
       stack.push('the Temporal client', () => connection.close());
       const client = new Client({ connection, namespace: config.temporalNamespace });
       const gateway = new OrderGateway(client, { taskQueue: config.temporalTaskQueue });
@@ -191,6 +187,20 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
     await stack.unwind(log);
     throw error;
   }
+}
+
+/**
+ * The SDK's retries, except that an unreachable server is given up on after three quick tries:
+ * while Temporal is away a command should answer 503 within about a second, not hang for the
+ * default ten attempts up to five seconds apart. A busy server (RESOURCE_EXHAUSTED, such as too
+ * many updates in flight on one order) keeps the default patient backoff.
+ */
+function temporalRetries(): GrpcRetryOptions {
+  const defaults = defaultGrpcRetryOptions();
+  return {
+    delayFunction: (attempt, status) => (status.code === GrpcStatus.UNAVAILABLE ? Math.min(300, defaults.delayFunction(attempt, status)) : defaults.delayFunction(attempt, status)),
+    retryableDecider: (attempt, status) => (status.code === GrpcStatus.UNAVAILABLE ? attempt < 4 : defaults.retryableDecider(attempt, status)),
+  };
 }
 
 /** Stops accepting connections, lets in-flight requests finish (bounded), then closes idle ones. */

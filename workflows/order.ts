@@ -10,7 +10,7 @@ import {
   condition,
   continueAsNew,
   log,
-  proxyLocalActivities,
+  proxyActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -43,10 +43,15 @@ const RECENT_COMMANDS_KEPT = 200;
 /** A workflow started without its create command (which the API never does) gives up after this. */
 const AWAIT_CREATE_TIMEOUT = '1 hour';
 
-// A local activity: the worker runs it in-process, without another round trip through the server.
-// It retries without limit because an event that was accepted must reach the log eventually.
-const { recordOrderEvents } = proxyLocalActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
+// A regular activity, not a local one: Temporal schedules it only once the workflow task that
+// decided the events is recorded in history. A local activity runs before that task completes; if
+// the task then failed (it can, when commands race), its events were already in the log while
+// the retried task decided differently, leaving two events with the same version (seen in
+// test/e2e/concurrency.e2e.spec.ts). It retries without limit: an accepted event must reach the log.
+// An append takes well under a second; if its worker dies, the attempt is retried elsewhere after
+// this timeout, so it bounds how late a crash can make acknowledged events reach the read models.
+const { recordOrderEvents } = proxyActivities<ReturnType<typeof createActivities>>({
+  startToCloseTimeout: '10 seconds',
   retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 

@@ -64,10 +64,16 @@ export class OrderGateway {
 
   /** Creates the order's workflow and the order in one step; 409 if the orderId was ever used. */
   async create(command: CreateOrder): Promise<OrderSnapshot> {
-    const startWorkflowOperation = new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', this.startOptions(command));
     try {
-      return await this.bounded(() =>
-        this.client.workflow.executeUpdateWithStart(createOrderUpdate, { args: [command], updateId: command.commandId, startWorkflowOperation }),
+      return await this.resendUnprocessed(() =>
+        this.bounded(() =>
+          this.client.workflow.executeUpdateWithStart(createOrderUpdate, {
+            args: [command],
+            updateId: command.commandId,
+            // A start operation can be used once; a resend needs its own.
+            startWorkflowOperation: new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', this.startOptions(command)),
+          }),
+        ),
       );
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError || isAlreadyStarted(error)) return this.replayFinished(command);
@@ -182,10 +188,27 @@ export class OrderGateway {
 
   private async update(command: ChangeOrderStatus | CancelOrder, send: (handle: OrderHandle) => Promise<OrderSnapshot>) {
     try {
-      return await this.bounded(() => send(this.handle(command.orderId)));
+      return await this.resendUnprocessed(() => this.bounded(() => send(this.handle(command.orderId))));
     } catch (error) {
       if (isFinished(error)) return this.replayFinished(command);
       throw translate(error);
+    }
+  }
+
+  /**
+   * The server fails an update with `UnprocessedUpdate` when a workflow task completed without
+   * taking it (for instance one that finished the order, or a local activity's task heartbeat).
+   * Nothing of it was recorded, so it is sent again, with the same update id.
+   */
+  private async resendUnprocessed<T>(send: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await send();
+      } catch (error) {
+        const unprocessed = error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure && error.cause.type === 'UnprocessedUpdate';
+        if (!unprocessed || attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+      }
     }
   }
 
@@ -276,6 +299,9 @@ export function translate(error: unknown): unknown {
     return new DomainError('UNAVAILABLE', 'the order did not answer in time; retry with the same Idempotency-Key');
   }
   const code = grpcCode(error);
+  if (code === GrpcStatus.RESOURCE_EXHAUSTED) {
+    return new DomainError('UNAVAILABLE', 'the order is busy with other commands; retry with the same Idempotency-Key');
+  }
   if (code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED || code === GrpcStatus.CANCELLED) {
     return new DomainError('UNAVAILABLE', 'the workflow service is unavailable; retry with the same Idempotency-Key');
   }
