@@ -197,7 +197,7 @@ export class OrderGateway {
 
   /**
    * The server fails an update with `UnprocessedUpdate` when a workflow task completed without
-   * taking it (for instance one that finished the order, or a local activity's task heartbeat).
+   * taking it (seen when many updates race on one order).
    * Nothing of it was recorded, so it is sent again, with the same update id.
    */
   private async resendUnprocessed<T>(send: () => Promise<T>): Promise<T> {
