@@ -24,6 +24,7 @@ import type { IngestFigures } from '../src/bench/ingest';
 import { ORDER_STATUSES } from '../src/domain/order';
 import { ndjsonLines } from '../src/cli/apiClient';
 import { projectRoot } from '../src/paths';
+import { devServerDbFile, devServersUsing } from '../src/temporal/devServer';
 import { Background } from '../test/support/processes';
 import { freePort } from '../test/support/stack';
 import { distribution, Distribution, Scenario } from './stats';
@@ -111,18 +112,6 @@ function memoryOf(pid: number): { rss: number; peak: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0) * 1024;
   return { rss: kib('VmRSS'), peak: kib('VmHWM') };
-}
-
-function temporalPid(dbFile: string): number | undefined {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(dbFile)) return Number(entry);
-    } catch {
-      // gone
-    }
-  }
-  return undefined;
 }
 
 /** Peak RSS of some processes, sampled while a phase runs. */
@@ -325,7 +314,7 @@ async function main(): Promise<void> {
     say('starting the service (npm start) …');
     await untilReady(api, service, 180_000);
     apiKey = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
-    const temporal = temporalPid(path.join(dataDir, 'temporal.sqlite'));
+    const [temporal] = devServersUsing(devServerDbFile(dataDir));
 
     // The baseline worker runs here, on the same Temporal server as the service.
     const taskQueue = `bench-noop-${randomUUID().slice(0, 6)}`;

@@ -55,8 +55,8 @@ function portIsOpen(port: number, timeoutMs = 500): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Dev servers (from any earlier run) that use this SQLite file, found through /proc. */
-function leftoverServers(dbFile: string): number[] {
+/** Dev servers (of any process but this one) that use this SQLite file, found through /proc. */
+export function devServersUsing(dbFile: string): number[] {
   if (!fs.existsSync('/proc')) return [];
   const pids: number[] = [];
   for (const entry of fs.readdirSync('/proc')) {
@@ -179,7 +179,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   fs.mkdirSync(options.dataDir, { recursive: true });
   const dbFile = devServerDbFile(options.dataDir);
 
-  for (const pid of leftoverServers(dbFile)) {
+  for (const pid of devServersUsing(dbFile)) {
     say(`stopping the Temporal dev server left running by an earlier run (pid ${pid})`);
     await terminate(pid, 10_000);
   }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
-import { devServerDbFile } from '../../src/temporal/devServer';
+import { devServerDbFile, devServersUsing } from '../../src/temporal/devServer';
 import { call, useApiKey } from '../support/http';
 import { Background } from '../support/processes';
 import { eventually, freePort, temporalCli, tempDir } from '../support/stack';
@@ -52,20 +52,6 @@ function startService(extraEnv: Record<string, string> = {}): Background {
   const service = new Background(process.execPath, ['--import', 'tsx', START], { env: { ...env, ...extraEnv }, cwd: projectRoot() });
   started.push(service);
   return service;
-}
-
-function devServersUsing(dbFile: string): number[] {
-  return fs
-    .readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((pid) => {
-      try {
-        return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(dbFile);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
 }
 
 /** After a start: the key the service generated into its data directory, used by `call`. */

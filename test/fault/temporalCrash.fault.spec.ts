@@ -3,9 +3,8 @@
  * (no 500, no hang), the service starts the dev server again on the same SQLite file, and every
  * order acknowledged before the crash is still there.
  */
-import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { devServerDbFile } from '../../src/temporal/devServer';
+import { devServerDbFile, devServersUsing } from '../../src/temporal/devServer';
 import { call } from '../support/http';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 
@@ -19,18 +18,6 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-function devServerPid(dbFile: string): number | undefined {
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (fs.readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').includes(dbFile)) return Number(entry);
-    } catch {
-      // gone
-    }
-  }
-  return undefined;
-}
-
 const order = (orderId: string) => ({ orderId, customerId: 'crash-customer', items: [{ productId: 'p', quantity: 1, price: 3.5 }] });
 
 it('answers 503 while Temporal is down and recovers by itself, losing nothing acknowledged', async () => {
@@ -38,9 +25,9 @@ it('answers 503 while Temporal is down and recovers by itself, losing nothing ac
   expect((await call(stack.apiUrl, 'POST', '/orders', { json: order(before) })).status).toBe(201);
   expect((await call(stack.apiUrl, 'POST', `/orders/${before}/status`, { json: { status: 'CONFIRMED' } })).status).toBe(200);
 
-  const pid = devServerPid(devServerDbFile(stack.config.dataDir));
+  const [pid] = devServersUsing(devServerDbFile(stack.config.dataDir));
   expect(pid).toBeDefined();
-  process.kill(pid!, 'SIGKILL');
+  process.kill(pid, 'SIGKILL');
 
   // The fetch itself is bounded (30 s in `call`): a hang fails the test rather than passing late.
   const during = await call(stack.apiUrl, 'POST', '/orders', { json: order(`during-${randomUUID().slice(0, 8)}`) });
