@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ClickHouse } from '../clickhouse/client';
-import { lastCustomerName, listOrders, orderById, orderStatistics, OrderView } from '../clickhouse/orderQueries';
+import { lastCustomerName, listOrders, orderById, orderStatistics } from '../clickhouse/orderQueries';
 import { DomainError } from '../domain/errors';
 import type { CommandMeta, CreateOrder } from '../domain/order';
 import { parseCancelRequest, parseChangeStatusRequest, parseCommandId, parseCreateOrderRequest, parseId } from '../domain/validation';
@@ -177,4 +177,3 @@ async function knownCustomerName(ctx: Context, ch: ClickHouse, customerId: strin
   }
 }
 
-export type { OrderView };
