@@ -82,7 +82,9 @@ const order = (orderId: string) => ({ orderId, customerId: 'customer-1', items: 
 describe('starting the service', () => {
   it('starts the dev server, the Web UI, the worker and the API, and says where they are', async () => {
     const service = startService();
-    await service.waitFor(/API ready at http:\/\/localhost:\d+/, 90_000);
+    // The last line of start-up: every earlier one has been printed by then.
+    await service.waitFor(/press Ctrl-C to stop/, 90_000);
+    expect(service.output).toMatch(/API ready at http:\/\/localhost:\d+/);
     expect(service.output).toContain(`Temporal Web UI at http://localhost:${uiPort}`);
     expect(service.output).toContain('using the Temporal CLI from TEMPORAL_CLI_PATH');
     expect(service.output).toContain('starting the Temporal dev server');
@@ -103,7 +105,7 @@ describe('starting the service', () => {
 
   it('keeps every order, and the same key, across a restart', async () => {
     const service = startService();
-    await service.waitFor(/API ready/, 90_000);
+    await service.waitFor(/press Ctrl-C to stop/, 90_000);
     expect(service.output).toContain(`API key (admin, kept in ${path.join(dataDir, 'api-key')})`);
     expect((await call(api, 'GET', '/orders/kept-1')).body).toMatchObject({ orderId: 'kept-1', total: 12.5 });
     expect((await call(api, 'GET', '/orders/kept-1?consistency=strong')).body).toMatchObject({ orderId: 'kept-1', status: 'PENDING' });
@@ -114,7 +116,7 @@ describe('starting the service', () => {
 
   it('refuses a second instance on the same data directory and leaves the first one serving', async () => {
     const first = startService();
-    await first.waitFor(/API ready/, 90_000);
+    await first.waitFor(/press Ctrl-C to stop/, 90_000);
     const second = startService({ PORT: String(await freePort()) });
     expect(await second.waitForExit(30_000)).toBe(1);
     expect(second.output).toContain(`another instance of the service (pid ${first.child.pid}) is running on ${dataDir}`);
@@ -124,14 +126,14 @@ describe('starting the service', () => {
 
   it('comes back after a crash that left its dev server running, with nothing lost', async () => {
     const crashed = startService();
-    await crashed.waitFor(/API ready/, 90_000);
+    await crashed.waitFor(/press Ctrl-C to stop/, 90_000);
     expect((await call(api, 'POST', '/orders', { json: order('kept-2') })).status).toBe(201);
     await crashed.stop('SIGKILL');
     const orphans = devServersUsing(devServerDbFile(dataDir));
     expect(orphans).toHaveLength(1);
 
     const service = startService();
-    await service.waitFor(/API ready/, 90_000);
+    await service.waitFor(/press Ctrl-C to stop/, 90_000);
     expect(service.output).toContain(`left running by an earlier run (pid ${orphans[0]})`);
     expect((await call(api, 'GET', '/orders/kept-1?minVersion=2')).body).toMatchObject({ status: 'CONFIRMED', version: 2 });
     // Its append may have died with the process: the activity is retried once its 10 s timeout passes.
@@ -151,7 +153,7 @@ describe('starting the service', () => {
     const other = new Background(temporalCli(), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', env.TEMPORAL_DEV_PORT, '--db-filename', otherDb], {});
     started.push(other);
     const service = startService();
-    await service.waitFor(/API ready/, 90_000);
+    await service.waitFor(/press Ctrl-C to stop/, 90_000);
     expect(service.output).toContain('reusing the Temporal server already listening');
     const created = await call(api, 'POST', '/orders', { json: order('on-their-server') });
     expect(created.status).toBe(201);
@@ -167,7 +169,7 @@ describe('starting the service', () => {
     started.push(given);
     await waitForPort(givenPort);
     const service = startService({ TEMPORAL_ADDRESS: `127.0.0.1:${givenPort}` });
-    await service.waitFor(/API ready/, 90_000);
+    await service.waitFor(/press Ctrl-C to stop/, 90_000);
     expect(service.output).not.toContain('starting the Temporal dev server');
     expect(service.output).not.toContain('Temporal Web UI');
     expect(devServersUsing(devServerDbFile(dataDir))).toEqual([]);
