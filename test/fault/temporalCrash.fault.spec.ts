@@ -24,6 +24,9 @@ it('answers 503 while Temporal is down and recovers by itself, losing nothing ac
   const before = `before-${randomUUID().slice(0, 8)}`;
   expect((await call(stack.apiUrl, 'POST', '/orders', { json: order(before) })).status).toBe(201);
   expect((await call(stack.apiUrl, 'POST', `/orders/${before}/status`, { json: { status: 'CONFIRMED' } })).status).toBe(200);
+  // The confirmation reaches the read model by an activity; wait for it so the read below
+  // checks the read model, not a race between the kill and the append.
+  expect((await call(stack.apiUrl, 'GET', `/orders/${before}?minVersion=2`)).headers.get('x-read-model-version-reached')).toBe('true');
 
   const [pid] = devServersUsing(devServerDbFile(stack.config.dataDir));
   expect(pid).toBeDefined();
