@@ -11,7 +11,7 @@ import type { Config } from './config';
 import type { Logger } from './logger';
 import { createApp, Readiness } from './api/app';
 import { ClickHouse, openClickHouse } from './clickhouse/client';
-import { EventLogWriter } from './clickhouse/eventLog';
+import { EventLogWriter, EventRow, insertEventRows } from './clickhouse/eventLog';
 import { pingClickHouse } from './clickhouse/orderQueries';
 import { rebuildProjections } from './clickhouse/rebuild';
 import { applySchema, schemaIsCurrent } from './clickhouse/schema';
@@ -46,6 +46,12 @@ export interface StartOptions {
   /** Tests lower server limits (the continue-as-new suggestion) with dynamic config. */
   devServerDynamicConfig?: Record<string, string | number | boolean>;
   pathVariable?: string;
+  /**
+   * Fault injection for the reliability tests: no configuration or request can reach it. While
+   * `failClickHouseWrites()` answers true, every insert into the event log fails as an unreachable
+   * ClickHouse would make it.
+   */
+  faults?: { failClickHouseWrites?: () => boolean };
 }
 
 /** Stops what was started so far, newest first, even when one of the steps fails. */
@@ -105,7 +111,10 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
 
     let worker: RunningWorker | undefined;
     if (roles.worker) {
-      const eventLog = EventLogWriter.forClickHouse(ch, {
+      const failWrites = options.faults?.failClickHouseWrites;
+      const write = (rows: EventRow[]) =>
+        failWrites?.() ? Promise.reject(new Error('injected fault: ClickHouse refuses writes')) : insertEventRows(ch, rows);
+      const eventLog = new EventLogWriter(write, {
         onBatch: (rows, millis, error) => {
           if (error) log.warn({ rows, millis, err: error }, 'event log insert failed');
           else log.debug({ rows, millis }, 'event log insert');

@@ -1,0 +1,67 @@
+/**
+ * ClickHouse refuses every write for a while under a steady stream of commands: commands are still
+ * acknowledged (the workflow holds their events), the append activities retry with backoff, and
+ * once writes work again the read models catch up with nothing lost or doubled.
+ */
+import { CommandLoad, checkInvariants, describeRun } from '../support/load';
+import { expectedTemporalWarnings } from '../support/quietTemporal';
+import { startTestStack, TestStack } from '../support/stack';
+
+const SOAK = process.env.SOAK === '1';
+const OUTAGES = SOAK ? 5 : 1;
+const OUTAGE_MS = SOAK ? 20_000 : 4_000;
+
+let stack: TestStack;
+let writesFail = false;
+let refusedWrites = 0;
+
+beforeAll(async () => {
+  expectedTemporalWarnings.pattern = /injected fault/;
+  stack = await startTestStack({
+    faults: {
+      failClickHouseWrites: () => {
+        if (writesFail) refusedWrites += 1;
+        return writesFail;
+      },
+    },
+  });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+it(
+  'keeps acknowledging commands while ClickHouse refuses writes, and catches up after, losing and doubling nothing',
+  async () => {
+    const load = new CommandLoad(() => stack.apiUrl, { lanes: 8 }).start();
+    try {
+      await load.progress(20);
+      for (let outage = 0; outage < OUTAGES; outage += 1) {
+        writesFail = true;
+        const acknowledgedBefore = load.figures.acknowledged;
+        await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+        // Commands go on being accepted while the log cannot be written.
+        expect(load.figures.acknowledged - acknowledgedBefore).toBeGreaterThan(10);
+        writesFail = false;
+        await load.progress(20);
+      }
+    } finally {
+      writesFail = false;
+      await load.stop();
+    }
+    expect(refusedWrites).toBeGreaterThan(0);
+
+    const report = await checkInvariants(
+      stack.apiUrl,
+      load.ledger,
+      async (query, params) => (await stack.ch.client.query({ query, query_params: params, format: 'JSONEachRow' })).json(),
+      { database: stack.ch.database },
+    );
+    console.log(describeRun('ClickHouse write outage', load.figures, report, OUTAGES) + `; ${refusedWrites} inserts refused`);
+    expect(load.figures.unexpected).toEqual([]);
+    expect(report.problems).toEqual([]);
+    expect({ lost: report.lost, doubled: report.doubled }).toEqual({ lost: 0, doubled: 0 });
+  },
+  SOAK ? 900_000 : 180_000,
+);
