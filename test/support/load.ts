@@ -137,7 +137,11 @@ export interface InvariantReport {
   problems: string[];
 }
 
-/** Reads the event log directly: the invariants are about what is stored, not what the API says. */
+/**
+ * Reads the event log directly: the invariants are about what is stored, not what the API says.
+ * It is called only after every check through the API, so a caller may stop the service first
+ * to open its embedded database.
+ */
 export type LogQuery = <T>(sql: string, params?: Record<string, unknown>) => Promise<T[]>;
 
 /**
@@ -173,6 +177,31 @@ export async function checkInvariants(apiUrl: string, ledger: Map<string, Ledger
     }
   }
 
+  // Every order of the load was created during the test, on a stack of its own, so a window
+  // around now holds them all and nothing else.
+  const from = new Date(Date.now() - 6 * 3600_000).toISOString();
+  const to = new Date(Date.now() + 3600_000).toISOString();
+  const stats = (await call(apiUrl, 'GET', `/stats/orders?from=${from}&to=${to}`)).body;
+  const byStatus: Record<string, number> = {};
+  let totalCents = 0;
+  let netCents = 0;
+  for (const entry of entries) {
+    const status = entry.acknowledged.at(-1)!;
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    totalCents += entry.totalCents;
+    if (status !== 'CANCELLED') netCents += entry.totalCents;
+  }
+  const recount = { totalOrders: entries.length, totalRevenueCents: totalCents, netRevenueCents: netCents, ordersByStatus: byStatus };
+  const answered = {
+    totalOrders: stats.totalOrders,
+    totalRevenueCents: Math.round(stats.totalRevenue * 100),
+    netRevenueCents: Math.round(stats.netRevenue * 100),
+    ordersByStatus: Object.fromEntries(Object.entries(stats.ordersByStatus ?? {}).filter(([, count]) => count !== 0)),
+  };
+  if (JSON.stringify(sortKeys(answered)) !== JSON.stringify(sortKeys(recount))) {
+    report.problems.push(`statistics ${JSON.stringify(answered)} differ from the recount ${JSON.stringify(recount)}`);
+  }
+
   const ids = entries.map((entry) => entry.orderId);
   const db = options.database;
   const versions = await queryLog<{ order_id: string; version: number; event_ids: number; copies: number }>(
@@ -200,31 +229,6 @@ export async function checkInvariants(apiUrl: string, ledger: Map<string, Ledger
     { ids },
   );
   for (const row of repeatedIds) report.problems.push(`event ${row.event_id} appears twice in the log`);
-
-  // Every order of the load was created during the test, on a stack of its own, so a window
-  // around now holds them all and nothing else.
-  const from = new Date(Date.now() - 6 * 3600_000).toISOString();
-  const to = new Date(Date.now() + 3600_000).toISOString();
-  const stats = (await call(apiUrl, 'GET', `/stats/orders?from=${from}&to=${to}`)).body;
-  const byStatus: Record<string, number> = {};
-  let totalCents = 0;
-  let netCents = 0;
-  for (const entry of entries) {
-    const status = entry.acknowledged.at(-1)!;
-    byStatus[status] = (byStatus[status] ?? 0) + 1;
-    totalCents += entry.totalCents;
-    if (status !== 'CANCELLED') netCents += entry.totalCents;
-  }
-  const recount = { totalOrders: entries.length, totalRevenueCents: totalCents, netRevenueCents: netCents, ordersByStatus: byStatus };
-  const answered = {
-    totalOrders: stats.totalOrders,
-    totalRevenueCents: Math.round(stats.totalRevenue * 100),
-    netRevenueCents: Math.round(stats.netRevenue * 100),
-    ordersByStatus: Object.fromEntries(Object.entries(stats.ordersByStatus ?? {}).filter(([, count]) => count !== 0)),
-  };
-  if (JSON.stringify(sortKeys(answered)) !== JSON.stringify(sortKeys(recount))) {
-    report.problems.push(`statistics ${JSON.stringify(answered)} differ from the recount ${JSON.stringify(recount)}`);
-  }
   return report;
 }
 
