@@ -10,6 +10,7 @@ import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from './config';
 import type { Logger } from './logger';
 import { createApp, Readiness } from './api/app';
+import { answerClientError } from './api/problem';
 import { ClickHouse, openClickHouse } from './clickhouse/client';
 import { EventLogWriter, EventRow, insertEventRows } from './clickhouse/eventLog';
 import { pingClickHouse } from './clickhouse/orderQueries';
@@ -174,6 +175,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
       });
       const server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
+      server.on('clientError', answerClientError);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.port, '0.0.0.0', () => resolve());

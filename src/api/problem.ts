@@ -3,6 +3,7 @@
  * `code`. This middleware sits first in the chain and is the only place that maps errors to HTTP;
  * it shows a client only messages marked safe (DomainError), never a stack trace or SQL.
  */
+import type { Duplex } from 'node:stream';
 import type { Context, Next } from 'koa';
 import { DomainError, ErrorCode, FieldError } from '../domain/errors';
 
@@ -18,6 +19,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   INVALID_TRANSITION: 409,
   REBUILD_RUNNING: 409,
   PAYLOAD_TOO_LARGE: 413,
+  HEADERS_TOO_LARGE: 431,
+  MALFORMED_REQUEST: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
   UNAVAILABLE: 503,
@@ -35,6 +38,8 @@ const TITLES: Record<ErrorCode, string> = {
   INVALID_TRANSITION: 'The order cannot make that change',
   REBUILD_RUNNING: 'A rebuild of the read models is already running',
   PAYLOAD_TOO_LARGE: 'The request body is too large',
+  HEADERS_TOO_LARGE: 'The request line or headers are too large',
+  MALFORMED_REQUEST: 'The request is not valid HTTP',
   UNSUPPORTED_MEDIA_TYPE: 'The request body must be JSON',
   INTERNAL: 'Internal error',
   UNAVAILABLE: 'A dependency is unavailable',
@@ -61,6 +66,28 @@ export function problemFor(error: DomainError, requestId?: string): Problem {
   if (error.fieldErrors.length > 0) problem.errors = error.fieldErrors;
   if (requestId) problem.requestId = requestId;
   return problem;
+}
+
+/**
+ * Requests that Node's HTTP parser refuses before any middleware sees them (a URL or headers over
+ * its 16 KiB limit, broken HTTP) still get a problem+json answer, then the connection is closed.
+ */
+export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) return void socket.destroy();
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const problem = problemFor(
+    tooLarge
+      ? new DomainError('HEADERS_TOO_LARGE', 'the request line and headers must be at most 16 KiB in all; ids and query values are far shorter')
+      : new DomainError('MALFORMED_REQUEST', 'the request could not be parsed as HTTP/1.1'),
+  );
+  const body = JSON.stringify(problem);
+  socket.end(
+    `HTTP/1.1 ${problem.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      'Content-Type: application/problem+json\r\n' +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+      'Connection: close\r\n\r\n' +
+      body,
+  );
 }
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'ECONNABORTED']);
