@@ -9,7 +9,13 @@ import type { Config } from '../config';
 import { PooledConnection } from './chdbPool';
 
 export interface ClickHouse {
+  /** Reads and writes: the event log's inserts, the schema, rebuilds. */
   client: ClickHouseClient;
+  /**
+   * For the API's queries: read-only and bounded in time and rows, so that no query the API runs
+   * can write or run away, whatever it is asked.
+   */
+  reader: ClickHouseClient;
   /** The database every table lives in; a checked identifier, safe to put in DDL. */
   database: string;
   embedded: boolean;
@@ -17,7 +23,19 @@ export interface ClickHouse {
 }
 
 /** Embedded statements that may run at once: inserts, reads and the odd rebuild side by side. */
-const EMBEDDED_CONNECTIONS = 4;
+const EMBEDDED_CONNECTIONS = 3;
+const EMBEDDED_READ_CONNECTIONS = 2;
+
+/**
+ * The reader's settings. `readonly = 2` refuses every write and DDL but lets a query set its own
+ * limits lower; the limits stop a query long before a client would give up on it.
+ */
+export const READ_ONLY_SETTINGS = {
+  readonly: '2',
+  max_execution_time: 15,
+  max_result_rows: '100000',
+  result_overflow_mode: 'throw',
+} as const;
 
 export function embeddedClickHousePath(dataDir: string): string {
   return path.join(dataDir, 'clickhouse');
@@ -33,7 +51,24 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
       // Let the server keep idle connections; the default keep-alive suits a long-lived service.
       max_open_connections: 32,
     });
-    return { client, database: config.clickhouseDatabase, embedded: false, close: () => client.close() };
+    // Over HTTP, settings travel with each request: the reader is the same server with its own.
+    const reader = createClient({
+      url: config.clickhouseUrl,
+      username: config.clickhouseUser,
+      password: config.clickhousePassword,
+      request_timeout: 30_000,
+      max_open_connections: 32,
+      clickhouse_settings: READ_ONLY_SETTINGS,
+    });
+    return {
+      client,
+      reader,
+      database: config.clickhouseDatabase,
+      embedded: false,
+      close: async () => {
+        await Promise.all([client.close(), reader.close()]);
+      },
+    };
   }
   // Loaded lazily: the chDB engine is a 500 MB native library that a server-mode process never needs.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -43,8 +78,10 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
   const dir = embeddedClickHousePath(config.dataDir);
   fs.mkdirSync(dir, { recursive: true });
   let connection;
+  let readConnections;
   try {
     connection = new PooledConnection(Array.from({ length: EMBEDDED_CONNECTIONS }, () => createChdbConnection({ path: dir })));
+    readConnections = Array.from({ length: EMBEDDED_READ_CONNECTIONS }, () => createChdbConnection({ path: dir }));
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/lock/i.test(message)) {
@@ -54,13 +91,21 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
     }
     throw error;
   }
+  // chDB applies a query's settings with SET, which stays on the connection: the reader gets
+  // connections of its own, set once here, so that no setting leaks to the writer or back.
+  const settings = Object.entries(READ_ONLY_SETTINGS).map(([name, value]) => `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}`);
+  for (const readConnection of readConnections) {
+    for (const statement of settings) await readConnection.command({ query: statement } as Parameters<typeof readConnection.command>[0]);
+  }
   const client = createClient({ connection } as Parameters<typeof createClient>[0]);
+  const reader = createClient({ connection: new PooledConnection(readConnections) } as Parameters<typeof createClient>[0]);
   return {
     client,
+    reader,
     database: config.clickhouseDatabase,
     embedded: true,
     async close() {
-      await client.close();
+      await Promise.all([client.close(), reader.close()]);
       // chDB keeps running an aborted query; wait so the data directory is really released.
       await chdb.drainPending?.();
     },

@@ -58,7 +58,7 @@ function toView(row: OrderRow): OrderView {
 }
 
 async function rows<T>(ch: ClickHouse, query: string, params: Record<string, unknown>): Promise<T[]> {
-  const result = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' });
+  const result = await ch.reader.query({ query, query_params: params, format: 'JSONEachRow' });
   return result.json<T>();
 }
 

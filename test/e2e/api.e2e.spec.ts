@@ -5,10 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { LIMITS } from '../../src/domain/validation';
 import { call, Reply } from '../support/http';
+import { expectedTemporalWarnings } from '../support/quietTemporal';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 
 let stack: TestStack;
 let api: string;
+
+// One test sends a command that its workflow rejects asynchronously, which the workflow logs.
+expectedTemporalWarnings.pattern = /signal rejected/;
 
 beforeAll(async () => {
   stack = await startTestStack();

@@ -191,3 +191,14 @@ describe('rebuilding the read models', () => {
     expect(await everyAnswer()).toEqual(live);
   });
 });
+
+describe("the API's reader", () => {
+  it('refuses to write or change the schema, and stops a runaway query', async () => {
+    await expect(ch.reader.command({ query: `INSERT INTO ${ch.database}.schema_migrations (version, name) VALUES (999, 'x')` })).rejects.toThrow(/readonly/i);
+    await expect(ch.reader.command({ query: `DROP TABLE ${ch.database}.order_events` })).rejects.toThrow(/readonly/i);
+    await expect(ch.reader.query({ query: 'SELECT number FROM system.numbers LIMIT 200000', format: 'JSONEachRow' }).then((r) => r.json())).rejects.toThrow(/limit|rows/i);
+    // The writer is untouched by the reader's settings.
+    await ch.client.command({ query: `INSERT INTO ${ch.database}.schema_migrations (version, name) VALUES (999, 'x')` });
+    await ch.client.command({ query: `DELETE FROM ${ch.database}.schema_migrations WHERE version = 999` });
+  });
+});
