@@ -36,13 +36,24 @@ function literal(text: string): string {
 export async function serveClickHouseOverHttp(dir: string, credentials = { user: 'orders', password: randomUUID() }): Promise<ClickHouseHttp> {
   // One session per distinct set of settings: a SET stays on its session, so a request asking for
   // `readonly=1` must never share a session with one that inserts.
-  const sessions = new Map<string, import('chdb').Session>();
-  const sessionFor = async (settings: Array<[string, string]>) => {
+  const sessions = new Map<string, Promise<import('chdb').Session>>();
+  // chDB holds one data directory per process: every session must be closed before another test
+  // file in this jest worker opens its own, so close() waits for requests still being handled, and
+  // two requests asking for the same new settings at once share one session.
+  let closed = false;
+  const inFlight = new Set<Promise<unknown>>();
+  const opened: import('chdb').Session[] = [];
+  const sessionFor = (settings: Array<[string, string]>) => {
+    if (closed) return Promise.reject(new Error('the server is shutting down'));
     const key = JSON.stringify(settings);
     let session = sessions.get(key);
     if (!session) {
-      session = new chdb.Session(dir);
-      if (settings.length > 0) await session.queryAsync(settings.map(([name, value]) => `SET ${name} = ${literal(value)}`).join('; '));
+      const created = new chdb.Session(dir);
+      opened.push(created);
+      session = (async () => {
+        if (settings.length > 0) await created.queryAsync(settings.map(([name, value]) => `SET ${name} = ${literal(value)}`).join('; '));
+        return created;
+      })();
       sessions.set(key, session);
     }
     return session;
@@ -57,7 +68,10 @@ export async function serveClickHouseOverHttp(dir: string, credentials = { user:
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
-      void handle(request, Buffer.concat(chunks).toString('utf8'))
+      const handling = handle(request, Buffer.concat(chunks).toString('utf8'));
+      inFlight.add(handling);
+      void handling
+        .finally(() => inFlight.delete(handling))
         .then(({ status, body, headers }) => {
           response.writeHead(status, headers);
           response.end(body);
@@ -122,9 +136,11 @@ export async function serveClickHouseOverHttp(dir: string, credentials = { user:
     url: `http://127.0.0.1:${port}`,
     ...credentials,
     async close() {
+      closed = true;
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
-      for (const session of sessions.values()) session.close();
+      await Promise.allSettled([...inFlight]);
+      for (const session of opened) session.close();
       await chdb.drainPending?.();
     },
   };

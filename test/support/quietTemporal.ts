@@ -1,4 +1,5 @@
 /** Keeps the Temporal SDK to warnings in test output; its routine INFO lines bury the results. */
+import { inspect } from 'node:util';
 import { DefaultLogger, LogEntry, Runtime } from '@temporalio/worker';
 
 /**
@@ -8,7 +9,7 @@ import { DefaultLogger, LogEntry, Runtime } from '@temporalio/worker';
 export const expectedTemporalWarnings: { pattern?: RegExp } = {};
 
 function print(entry: LogEntry): void {
-  const text = `${entry.message} ${entry.meta ? JSON.stringify(entry.meta) : ''}`;
+  const text = `${entry.message} ${entry.meta ? inspect(entry.meta) : ''}`;
   if (entry.level === 'WARN' && expectedTemporalWarnings.pattern?.test(text)) return;
   const time = new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString();
   console.error(`${time} [${entry.level}] ${entry.message}`, entry.meta ?? '');
