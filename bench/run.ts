@@ -76,7 +76,10 @@ async function untilReady(api: string, service: Background, timeoutMs: number): 
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (service.exited) throw new Error(`the service exited while starting:\n${service.output}`);
-    const ready = await fetch(`${api}/readyz`).then((r) => r.ok, () => false);
+    const ready = await fetch(`${api}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ready) return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
@@ -370,14 +373,27 @@ async function main(): Promise<void> {
     });
     const serviceMemory = memoryOf(service.child.pid!);
     const servicePeak = Math.max(peaks.get('service') ?? 0, serviceMemory.peak);
-    scenarios.push({ name: 'service peak RSS during (a)', unit: 'MiB', count: 1, throughput: servicePeak / 2 ** 20, target: '≤ 1024 MiB', met: servicePeak <= 2 ** 30 });
+    scenarios.push({
+      name: 'service peak RSS during (a)',
+      unit: 'MiB',
+      count: 1,
+      throughput: servicePeak / 2 ** 20,
+      target: '≤ 1024 MiB',
+      met: servicePeak <= 2 ** 30,
+    });
     if (temporal) {
       const temporalPeak = Math.max(peaks.get('temporal') ?? 0, memoryOf(temporal).peak);
       scenarios.push({ name: 'Temporal dev server peak RSS during (a)', unit: 'MiB', count: 1, throughput: temporalPeak / 2 ** 20 });
     }
 
     say(`(c) event ingestion: ${settings.ingestOrders} orders × 4 events, activity path vs bulk vs single rows …`);
-    const ingest = (await json<IngestFigures>(api, 'POST', '/admin/bench/ingest', { orders: settings.ingestOrders, concurrency: 64, singleRowSample: Math.min(500, settings.ingestOrders * 4) })).body;
+    const ingest = (
+      await json<IngestFigures>(api, 'POST', '/admin/bench/ingest', {
+        orders: settings.ingestOrders,
+        concurrency: 64,
+        singleRowSample: Math.min(500, settings.ingestOrders * 4),
+      })
+    ).body;
     const toFloor = ingest.activityEventsPerSecond / ingest.singleRowEventsPerSecond;
     const toCeiling = ingest.activityEventsPerSecond / ingest.bulkEventsPerSecond;
     scenarios.push({
@@ -413,11 +429,17 @@ async function main(): Promise<void> {
     for await (const line of ndjsonLines(generation)) {
       if (line.error) throw new Error(`generation failed: ${String(line.error)}`);
       const progress = line.progress as { orders: number; total: number; millis: number } | undefined;
-      if (progress) say(`    ${progress.orders.toLocaleString('en')} / ${progress.total.toLocaleString('en')} orders (${(progress.millis / 1000).toFixed(0)} s)`);
+      if (progress)
+        say(`    ${progress.orders.toLocaleString('en')} / ${progress.total.toLocaleString('en')} orders (${(progress.millis / 1000).toFixed(0)} s)`);
       if (line.merged) say(`    merged ${String(line.merged)}`);
       if (line.done) generatedMillis = (line.done as { millis: number }).millis;
     }
-    scenarios.push({ name: 'generate orders into the log and read models', unit: 'orders/s', count: settings.generatedOrders, throughput: settings.generatedOrders / (generatedMillis / 1000) });
+    scenarios.push({
+      name: 'generate orders into the log and read models',
+      unit: 'orders/s',
+      count: settings.generatedOrders,
+      throughput: settings.generatedOrders / (generatedMillis / 1000),
+    });
 
     const plan = queryPlan(settings.generatedOrders, settings.queryIterations, year);
     say(`    timing each query ${settings.queryIterations}× in-process (baseline) …`);
@@ -458,7 +480,13 @@ async function main(): Promise<void> {
       date: started.toISOString(),
       commit,
       command: `npm run bench${size === 'full' ? '' : ` -- --${size}`}`,
-      machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` },
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        platform: `${os.platform()} ${os.release()}`,
+      },
       settings,
       scenarios,
     };

@@ -113,8 +113,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
     let worker: RunningWorker | undefined;
     if (roles.worker) {
       const failWrites = options.faults?.failClickHouseWrites;
-      const write = (rows: EventRow[]) =>
-        failWrites?.() ? Promise.reject(new Error('injected fault: ClickHouse refuses writes')) : insertEventRows(ch, rows);
+      const write = (rows: EventRow[]) => (failWrites?.() ? Promise.reject(new Error('injected fault: ClickHouse refuses writes')) : insertEventRows(ch, rows));
       const eventLog = new EventLogWriter(write, {
         onBatch: (rows, millis, error) => {
           if (error) log.warn({ rows, millis, err: error }, 'event log insert failed');
@@ -209,7 +208,8 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
 function temporalRetries(): GrpcRetryOptions {
   const defaults = defaultGrpcRetryOptions();
   return {
-    delayFunction: (attempt, status) => (status.code === GrpcStatus.UNAVAILABLE ? Math.min(300, defaults.delayFunction(attempt, status)) : defaults.delayFunction(attempt, status)),
+    delayFunction: (attempt, status) =>
+      status.code === GrpcStatus.UNAVAILABLE ? Math.min(300, defaults.delayFunction(attempt, status)) : defaults.delayFunction(attempt, status),
     retryableDecider: (attempt, status) => (status.code === GrpcStatus.UNAVAILABLE ? attempt < 4 : defaults.retryableDecider(attempt, status)),
   };
 }

@@ -133,9 +133,7 @@ class OrderEntity {
         { key: ORDER_TOTAL_ATTRIBUTE, value: state.totalCents / 100 },
       ]);
     }
-    const lines = state.items.map(
-      (line) => `- ${line.quantity} × ${line.productName ?? line.productId} at ${toDecimalString(line.unitPriceCents)}`,
-    );
+    const lines = state.items.map((line) => `- ${line.quantity} × ${line.productName ?? line.productId} at ${toDecimalString(line.unitPriceCents)}`);
     setCurrentDetails(
       [
         `**${state.status}** · order ${state.orderId} · version ${state.version}`,

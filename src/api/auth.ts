@@ -93,7 +93,12 @@ export function requiredRole(method: string, path: string): Role | undefined {
 export function authMiddleware(options: AuthOptions) {
   const keys: ApiKey[] = options.keys.map(({ secret, role }) => {
     const digest = digestOf(secret);
-    return { digest, role, fingerprint: digest.toString('hex').slice(0, 8), bucket: new TokenBucket(role === 'admin' ? options.adminRateLimitRps : options.rateLimitRps) };
+    return {
+      digest,
+      role,
+      fingerprint: digest.toString('hex').slice(0, 8),
+      bucket: new TokenBucket(role === 'admin' ? options.adminRateLimitRps : options.rateLimitRps),
+    };
   });
 
   const find = (presented: string): ApiKey | undefined => {

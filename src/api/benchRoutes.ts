@@ -17,7 +17,8 @@ export function benchRoutes(ch: ClickHouse): Router {
   router.post('/generate', async (ctx) => {
     const body = (await readJsonBody(ctx)) as { orders?: unknown; year?: unknown } | undefined;
     const orders = Number(body?.orders);
-    if (!Number.isInteger(orders) || orders < 1 || orders > 100_000_000) throw validationFailed([{ field: 'orders', message: 'must be an integer from 1 to 100000000' }]);
+    if (!Number.isInteger(orders) || orders < 1 || orders > 100_000_000)
+      throw validationFailed([{ field: 'orders', message: 'must be an integer from 1 to 100000000' }]);
     const stream = new PassThrough();
     ctx.type = 'application/x-ndjson';
     ctx.body = stream;

@@ -51,9 +51,7 @@ export async function readJsonBody(ctx: Context): Promise<unknown> {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new DomainError('VALIDATION_FAILED', `body: is not valid JSON (${(error as Error).message})`, [
-      { field: 'body', message: 'is not valid JSON' },
-    ]);
+    throw new DomainError('VALIDATION_FAILED', `body: is not valid JSON (${(error as Error).message})`, [{ field: 'body', message: 'is not valid JSON' }]);
   }
 }
 

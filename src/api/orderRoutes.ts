@@ -12,15 +12,7 @@ import type { CommandMeta, CreateOrder } from '../domain/order';
 import { parseCancelRequest, parseChangeStatusRequest, parseCommandId, parseCreateOrderRequest, parseId } from '../domain/validation';
 import type { OrderGateway } from '../temporal/orderGateway';
 import { readJsonBody } from './body';
-import {
-  parseConsistency,
-  parseCursor,
-  parseLimit,
-  parseMinVersion,
-  parseOptionalId,
-  parseRange,
-  parseStatusFilter,
-} from './queryParams';
+import { parseConsistency, parseCursor, parseLimit, parseMinVersion, parseOptionalId, parseRange, parseStatusFilter } from './queryParams';
 
 export interface OrderRouteDeps {
   gateway: OrderGateway;
@@ -42,7 +34,10 @@ function commandMeta(ctx: Context): CommandMeta {
 
 /** RFC 7240: `Prefer: respond-async` asks for 202 Accepted instead of waiting for the result. */
 function wantsAsync(ctx: Context): boolean {
-  return ctx.get('Prefer').split(/[,;]/).some((token) => token.trim().toLowerCase() === 'respond-async');
+  return ctx
+    .get('Prefer')
+    .split(/[,;]/)
+    .some((token) => token.trim().toLowerCase() === 'respond-async');
 }
 
 function acceptedAsync(ctx: Context, orderId: string, commandId: string): void {
@@ -176,4 +171,3 @@ async function knownCustomerName(ctx: Context, ch: ClickHouse, customerId: strin
     return `Customer-${customerId}`;
   }
 }
-

@@ -91,7 +91,5 @@ export function parseConsistency(query: Query): 'eventual' | 'strong' {
   const raw = single(query, 'consistency');
   if (raw === undefined || raw === 'eventual') return 'eventual';
   if (raw === 'strong') return 'strong';
-  throw new DomainError('VALIDATION_FAILED', 'consistency: must be strong or eventual', [
-    { field: 'consistency', message: 'must be strong or eventual' },
-  ]);
+  throw new DomainError('VALIDATION_FAILED', 'consistency: must be strong or eventual', [{ field: 'consistency', message: 'must be strong or eventual' }]);
 }

@@ -35,7 +35,15 @@ function orderHistories(prefix: string, orders: number): RecordedEvent[][] {
     const orderId = `${prefix}-${i}`;
     const meta = (step: string) => ({ commandId: `${orderId}-${step}`, correlationId: 'bench' });
     const commands: OrderCommand[] = [
-      { type: 'CreateOrder', ...meta('create'), orderId, customerId: `bc-${i % 1000}`, customerName: 'Bench', customerNameGiven: true, items: [{ productId: 'p', quantity: 2, unitPriceCents: 1999 }] },
+      {
+        type: 'CreateOrder',
+        ...meta('create'),
+        orderId,
+        customerId: `bc-${i % 1000}`,
+        customerName: 'Bench',
+        customerNameGiven: true,
+        items: [{ productId: 'p', quantity: 2, unitPriceCents: 1999 }],
+      },
       ...(['CONFIRMED', 'SHIPPED', 'DELIVERED'] as const).map((status) => ({ type: 'ChangeOrderStatus' as const, ...meta(status), orderId, status })),
     ];
     let state: OrderState | undefined;

@@ -49,7 +49,9 @@ async function main(): Promise<void> {
   const target = apiTarget(process.env);
   const viaService = await rebuildThroughService(target);
   if (viaService) return showSummary(viaService);
-  console.log(`no service answers at ${target.base}; opening ${config.clickhouseUrl ? 'ClickHouse' : `the embedded ClickHouse under ${config.dataDir}`} directly`);
+  console.log(
+    `no service answers at ${target.base}; opening ${config.clickhouseUrl ? 'ClickHouse' : `the embedded ClickHouse under ${config.dataDir}`} directly`,
+  );
   const ch = await openClickHouse(config);
   try {
     await applySchema(ch, (message) => console.log(message));

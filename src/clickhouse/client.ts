@@ -85,9 +85,7 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/lock/i.test(message)) {
-      throw new Error(
-        `the embedded ClickHouse data in ${dir} is held by another process (is the service already running?): ${message}`,
-      );
+      throw new Error(`the embedded ClickHouse data in ${dir} is held by another process (is the service already running?): ${message}`, { cause: error });
     }
     throw error;
   }

@@ -37,8 +37,7 @@ const ORDER_COLUMNS = `
         customer_name_given Bool`;
 
 /** The same, selected from a row of the event log. */
-const ORDER_FROM_EVENT =
-  'order_id, customer_id, customer_name, item_count, total, status, created_at, occurred_at AS updated_at, version, customer_name_given';
+const ORDER_FROM_EVENT = 'order_id, customer_id, customer_name, item_count, total, status, created_at, occurred_at AS updated_at, version, customer_name_given';
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -105,7 +104,6 @@ export const MIGRATIONS: Migration[] = [
       SETTINGS ${DEDUP}`,
       `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_by_created_mv TO ${db}.orders_by_created AS
       SELECT ${ORDER_FROM_EVENT} FROM ${db}.order_events`,
-
     ],
   },
 ];

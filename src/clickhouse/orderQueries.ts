@@ -64,11 +64,7 @@ async function rows<T>(ch: ClickHouse, query: string, params: Record<string, unk
 
 /** The order with this id, or undefined. */
 export async function orderById(ch: ClickHouse, orderId: string): Promise<OrderView | undefined> {
-  const [row] = await rows<OrderRow>(
-    ch,
-    `SELECT ${ORDER_COLUMNS} FROM ${ch.database}.orders_by_id FINAL WHERE order_id = {orderId:String}`,
-    { orderId },
-  );
+  const [row] = await rows<OrderRow>(ch, `SELECT ${ORDER_COLUMNS} FROM ${ch.database}.orders_by_id FINAL WHERE order_id = {orderId:String}`, { orderId });
   return row ? toView(row) : undefined;
 }
 

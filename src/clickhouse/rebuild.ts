@@ -28,10 +28,7 @@ async function scalar(ch: ClickHouse, query: string, params: Record<string, unkn
   return row ? String(Object.values(row)[0]) : '';
 }
 
-export async function rebuildProjections(
-  ch: ClickHouse,
-  onProgress: (progress: RebuildProgress) => void = () => {},
-): Promise<RebuildSummary> {
+export async function rebuildProjections(ch: ClickHouse, onProgress: (progress: RebuildProgress) => void = () => {}): Promise<RebuildSummary> {
   const db = ch.database;
   const started = Date.now();
   const events = Number(await scalar(ch, `SELECT count() FROM ${db}.order_events`));

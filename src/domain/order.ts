@@ -198,13 +198,7 @@ export function snapshot(state: OrderState): OrderSnapshot {
   };
 }
 
-function envelope<T extends OrderEvent['eventType']>(
-  eventType: T,
-  orderId: string,
-  version: number,
-  command: CommandMeta,
-  now: Date,
-) {
+function envelope<T extends OrderEvent['eventType']>(eventType: T, orderId: string, version: number, command: CommandMeta, now: Date) {
   return {
     eventId: `${orderId}:${version}`,
     eventType,
@@ -220,10 +214,7 @@ function envelope<T extends OrderEvent['eventType']>(
 function invalidTransition(state: OrderState, to: OrderStatus): DomainError {
   const allowed = ALLOWED_TRANSITIONS[state.status];
   const hint = allowed.length === 0 ? `${state.status} is final` : `allowed: ${allowed.join(', ')}`;
-  return new DomainError(
-    'INVALID_TRANSITION',
-    `order ${state.orderId} cannot go from ${state.status} to ${to} (${hint})`,
-  );
+  return new DomainError('INVALID_TRANSITION', `order ${state.orderId} cannot go from ${state.status} to ${to} (${hint})`);
 }
 
 /**

@@ -128,18 +128,28 @@ async function waitUntilServing(address: string, child: ChildProcess, logFile: s
 
 function devServerArgs(options: DevServerOptions, dbFile: string): string[] {
   const args = [
-    'server', 'start-dev',
-    '--ip', HOST,
-    '--port', String(options.port),
-    '--ui-port', String(options.uiPort),
-    '--db-filename', dbFile,
-    '--namespace', options.namespace,
-    '--sqlite-pragma', 'journal_mode=WAL',
-    '--sqlite-pragma', 'synchronous=NORMAL',
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    HOST,
+    '--port',
+    String(options.port),
+    '--ui-port',
+    String(options.uiPort),
+    '--db-filename',
+    dbFile,
+    '--namespace',
+    options.namespace,
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    'synchronous=NORMAL',
+    '--log-level',
+    'warn',
     // Commands racing on one order queue in its workflow (which answers each in a moment) rather
     // than being bounced with RESOURCE_EXHAUSTED past the default of 10 updates in flight.
-    '--dynamic-config-value', 'history.maxInFlightUpdates=500',
+    '--dynamic-config-value',
+    'history.maxInFlightUpdates=500',
   ];
   for (const key of ORDER_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${key.type === 'DOUBLE' ? 'Double' : 'Keyword'}`);
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);

@@ -102,9 +102,7 @@ export class OrderGateway {
   }
 
   async changeStatus(command: ChangeOrderStatus): Promise<OrderSnapshot> {
-    return this.update(command, (handle) =>
-      handle.executeUpdate(changeOrderStatusUpdate, { args: [command], updateId: command.commandId }),
-    );
+    return this.update(command, (handle) => handle.executeUpdate(changeOrderStatusUpdate, { args: [command], updateId: command.commandId }));
   }
 
   async cancel(command: CancelOrder): Promise<OrderSnapshot> {
@@ -121,7 +119,11 @@ export class OrderGateway {
 
   /** The write model's current order (a strongly consistent read), or undefined. */
   async read(orderId: string): Promise<OrderSnapshot | undefined> {
-    const state = await this.writeModel(orderId, (handle) => handle.query(getOrderQuery), (result) => result.order);
+    const state = await this.writeModel(
+      orderId,
+      (handle) => handle.query(getOrderQuery),
+      (result) => result.order,
+    );
     return state ?? undefined;
   }
 

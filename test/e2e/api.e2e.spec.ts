@@ -89,7 +89,11 @@ describe('POST /orders', () => {
 
   it('answers 400 for malformed JSON and 415 for a body that is not JSON', async () => {
     expectProblem(await call(api, 'POST', '/orders', { raw: '{"orderId": ', headers: { 'content-type': 'application/json' } }), 400, 'VALIDATION_FAILED');
-    expectProblem(await call(api, 'POST', '/orders', { raw: 'orderId=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }), 415, 'UNSUPPORTED_MEDIA_TYPE');
+    expectProblem(
+      await call(api, 'POST', '/orders', { raw: 'orderId=1', headers: { 'content-type': 'application/x-www-form-urlencoded' } }),
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    );
   });
 
   it('answers 413 PAYLOAD_TOO_LARGE for a body over the limit', async () => {
@@ -340,7 +344,13 @@ describe('GET /stats/orders', () => {
       totalRevenue: expect.any(Number),
       netRevenue: expect.any(Number),
       averageOrderValue: expect.any(Number),
-      ordersByStatus: { PENDING: expect.any(Number), CONFIRMED: expect.any(Number), SHIPPED: expect.any(Number), DELIVERED: expect.any(Number), CANCELLED: expect.any(Number) },
+      ordersByStatus: {
+        PENDING: expect.any(Number),
+        CONFIRMED: expect.any(Number),
+        SHIPPED: expect.any(Number),
+        DELIVERED: expect.any(Number),
+        CANCELLED: expect.any(Number),
+      },
     });
     expect(Date.parse(reply.body.to) - Date.parse(reply.body.from)).toBe(30 * 24 * 3600 * 1000);
   });

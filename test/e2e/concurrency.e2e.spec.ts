@@ -41,7 +41,9 @@ describe('when 50 ships and 50 cancels race on one confirmed order', () => {
     expect((await post('/orders', order(orderId))).status).toBe(201);
     expect((await post(`/orders/${orderId}/status`, { status: 'CONFIRMED' })).status).toBe(200);
     const replies = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? post(`/orders/${orderId}/status`, { status: 'SHIPPED' }) : post(`/orders/${orderId}/cancel`, { reason: `racer ${i}` }))),
+      Array.from({ length: 100 }, (_, i) =>
+        i % 2 === 0 ? post(`/orders/${orderId}/status`, { status: 'SHIPPED' }) : post(`/orders/${orderId}/cancel`, { reason: `racer ${i}` }),
+      ),
     );
     const winners = replies.filter((reply) => reply.status === 200);
     expect(winners).toHaveLength(1);
@@ -71,7 +73,9 @@ describe('an Idempotency-Key', () => {
     const again = await post('/orders', order(orderId), { 'Idempotency-Key': createKey });
     expect(again.body).toEqual(first.body);
     const confirmKey = randomUUID();
-    const together = await Promise.all(Array.from({ length: 10 }, () => post(`/orders/${orderId}/status`, { status: 'CONFIRMED' }, { 'Idempotency-Key': confirmKey })));
+    const together = await Promise.all(
+      Array.from({ length: 10 }, () => post(`/orders/${orderId}/status`, { status: 'CONFIRMED' }, { 'Idempotency-Key': confirmKey })),
+    );
     expect(together.map((reply) => reply.status)).toEqual(Array(10).fill(200));
     expect(new Set(together.map((reply) => JSON.stringify(reply.body))).size).toBe(1);
     expect(together[0].body).toMatchObject({ status: 'CONFIRMED', version: 2 });

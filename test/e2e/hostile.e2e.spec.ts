@@ -77,7 +77,21 @@ const badQuantity = fc.oneof(badNumber, fc.constantFrom(0, 1.5, 1_000_001, 2 ** 
 
 /** Strings that no id accepts. */
 const badId = fc.oneof(
-  fc.constantFrom('', ' ', '../../etc/passwd', "x' OR '1'='1", 'x"; DROP TABLE orders.order_events; --', 'a\u0000b', 'a\nb', '\u202e', 'a/b', '%00', '{id:String}', '..', '.'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '../../etc/passwd',
+    "x' OR '1'='1",
+    'x"; DROP TABLE orders.order_events; --',
+    'a\u0000b',
+    'a\nb',
+    '\u202e',
+    'a/b',
+    '%00',
+    '{id:String}',
+    '..',
+    '.',
+  ),
   fc.string({ minLength: 129, maxLength: 300 }),
   fc.string({ unit: 'binary', minLength: 1, maxLength: 40 }).filter((s) => !/^[A-Za-z0-9][A-Za-z0-9._:@-]*$/.test(s)),
   fc.constant('x'.repeat(5000)),
@@ -89,8 +103,16 @@ const badOrder = fc.oneof(
   badId.map((customerId) => ({ ...validOrder(), customerId })),
   badNumber.map((price) => ({ ...validOrder(), items: [{ productId: 'p', quantity: 1, price }] })),
   badQuantity.map((quantity) => ({ ...validOrder(), items: [{ productId: 'p', quantity, price: 1 }] })),
-  fc.anything().filter((items) => !Array.isArray(items)).map((items) => ({ ...validOrder(), items })),
-  fc.constantFrom([], Array.from({ length: 501 }, () => ({ productId: 'p', quantity: 1, price: 1 }))).map((items) => ({ ...validOrder(), items })),
+  fc
+    .anything()
+    .filter((items) => !Array.isArray(items))
+    .map((items) => ({ ...validOrder(), items })),
+  fc
+    .constantFrom(
+      [],
+      Array.from({ length: 501 }, () => ({ productId: 'p', quantity: 1, price: 1 })),
+    )
+    .map((items) => ({ ...validOrder(), items })),
   fc.string({ minLength: 201, maxLength: 400 }).map((customerName) => ({ ...validOrder(), customerName })),
   fc.anything().map((extra) => ({ ...validOrder(), orderId: 42, extra })),
   fc.anything(),
@@ -132,7 +154,13 @@ describe('hostile bodies', () => {
       fc.integer({ min: 1000, max: 50_000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
       fc.integer({ min: 1000, max: 20_000 }).map((depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)),
     );
-    const contentType = fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data; boundary=x');
+    const contentType = fc.constantFrom(
+      'application/json',
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=latin1',
+      'multipart/form-data; boundary=x',
+    );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('/orders', `/orders/${seeded}/status`, `/orders/${seeded}/cancel`), raw, contentType, async (route, body, type) => {
         const reply = await call(stack.apiUrl, 'POST', route, { raw: body, headers: { 'content-type': type } });
@@ -148,7 +176,9 @@ describe('hostile bodies', () => {
     const reply = await call(stack.apiUrl, 'POST', '/orders', { json: huge });
     expectRefusal(reply, '200,000 items');
     expect(reply.body.code).toBe('PAYLOAD_TOO_LARGE');
-    expect((await call(stack.apiUrl, 'POST', '/orders', { raw: ' '.repeat(2 * 1024 * 1024), headers: { 'content-type': 'application/json' } })).status).toBe(413);
+    expect((await call(stack.apiUrl, 'POST', '/orders', { raw: ' '.repeat(2 * 1024 * 1024), headers: { 'content-type': 'application/json' } })).status).toBe(
+      413,
+    );
   });
 
   it('refuses over-long Idempotency-Keys', async () => {
@@ -157,7 +187,10 @@ describe('hostile bodies', () => {
     const key = fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code)), minLength: 129, maxLength: 2000 });
     await fc.assert(
       fc.asyncProperty(key, async (idempotencyKey) => {
-        const reply = await call(stack.apiUrl, 'POST', '/orders/hostile-missing/status', { json: { status: 'CONFIRMED' }, headers: { 'idempotency-key': idempotencyKey } });
+        const reply = await call(stack.apiUrl, 'POST', '/orders/hostile-missing/status', {
+          json: { status: 'CONFIRMED' },
+          headers: { 'idempotency-key': idempotencyKey },
+        });
         expectRefusal(reply, `Idempotency-Key ${JSON.stringify(idempotencyKey).slice(0, 100)}`);
         expect(reply.body.code).toBe('VALIDATION_FAILED');
       }),
@@ -170,7 +203,23 @@ describe('hostile paths and query strings', () => {
   const segment = fc.oneof(badId, fc.string({ unit: 'grapheme', maxLength: 50 }), fc.constantFrom(seeded, 'hostile-missing'));
   const queryValue = fc.oneof(
     fc.string({ maxLength: 50 }),
-    fc.constantFrom('-1', '0', '201', '1e9', '999999999999999999999', 'NaN', '1.5', '', "' OR 1=1 --", '2026-02-30', '2026-13-01', '9999-12-31T25:00:00Z', 'yesterday', '../..', '%00'),
+    fc.constantFrom(
+      '-1',
+      '0',
+      '201',
+      '1e9',
+      '999999999999999999999',
+      'NaN',
+      '1.5',
+      '',
+      "' OR 1=1 --",
+      '2026-02-30',
+      '2026-13-01',
+      '9999-12-31T25:00:00Z',
+      'yesterday',
+      '../..',
+      '%00',
+    ),
     fc.string({ minLength: 1000, maxLength: 5000 }),
   );
 
@@ -232,7 +281,9 @@ describe('after all of it', () => {
     expectRefusal(reply, '100 kB id');
     expect(reply.body.code).toBe('HEADERS_TOO_LARGE');
     const raw = await new Promise<string>((resolve, reject) => {
-      const socket = net.connect(Number(new URL(stack.apiUrl).port), '127.0.0.1', () => socket.write('GET /orders HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n'));
+      const socket = net.connect(Number(new URL(stack.apiUrl).port), '127.0.0.1', () =>
+        socket.write('GET /orders HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n'),
+      );
       let text = '';
       socket.on('data', (chunk) => (text += chunk));
       socket.on('end', () => resolve(text));

@@ -137,10 +137,14 @@ describe('starting the service', () => {
     expect(service.output).toContain(`left running by an earlier run (pid ${orphans[0]})`);
     expect((await call(api, 'GET', '/orders/kept-1?minVersion=2')).body).toMatchObject({ status: 'CONFIRMED', version: 2 });
     // Its append may have died with the process: the activity is retried once its 10 s timeout passes.
-    const kept = await eventually(async () => {
-      const reply = await call(api, 'GET', '/orders/kept-2?minVersion=1');
-      return reply.status === 200 ? reply.body : undefined;
-    }, 60_000, 'kept-2 in the read model');
+    const kept = await eventually(
+      async () => {
+        const reply = await call(api, 'GET', '/orders/kept-2?minVersion=1');
+        return reply.status === 200 ? reply.body : undefined;
+      },
+      60_000,
+      'kept-2 in the read model',
+    );
     expect(kept).toMatchObject({ orderId: 'kept-2', version: 1 });
     await service.stop('SIGTERM');
     expect(devServersUsing(devServerDbFile(dataDir))).toEqual([]);
@@ -150,7 +154,11 @@ describe('starting the service', () => {
     const otherDir = tempDir('other-temporal');
     otherDirs.push(otherDir);
     const otherDb = path.join(otherDir, 'other.sqlite');
-    const other = new Background(temporalCli(), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', env.TEMPORAL_DEV_PORT, '--db-filename', otherDb], {});
+    const other = new Background(
+      temporalCli(),
+      ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', env.TEMPORAL_DEV_PORT, '--db-filename', otherDb],
+      {},
+    );
     started.push(other);
     const service = startService();
     await service.waitFor(/press Ctrl-C to stop/, 90_000);
@@ -165,7 +173,27 @@ describe('starting the service', () => {
     const otherDir = tempDir('given-temporal');
     otherDirs.push(otherDir);
     const givenPort = await freePort();
-    const given = new Background(temporalCli(), ['server', 'start-dev', '--headless', '--ip', '127.0.0.1', '--port', String(givenPort), '--db-filename', path.join(otherDir, 'given.sqlite'), '--search-attribute', 'OrderStatus=Keyword', '--search-attribute', 'CustomerId=Keyword', '--search-attribute', 'OrderTotal=Double'], {});
+    const given = new Background(
+      temporalCli(),
+      [
+        'server',
+        'start-dev',
+        '--headless',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(givenPort),
+        '--db-filename',
+        path.join(otherDir, 'given.sqlite'),
+        '--search-attribute',
+        'OrderStatus=Keyword',
+        '--search-attribute',
+        'CustomerId=Keyword',
+        '--search-attribute',
+        'OrderTotal=Double',
+      ],
+      {},
+    );
     started.push(given);
     await waitForPort(givenPort);
     const service = startService({ TEMPORAL_ADDRESS: `127.0.0.1:${givenPort}` });

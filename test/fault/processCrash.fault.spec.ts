@@ -74,16 +74,21 @@ it(
       await load.stop();
     }
 
-    const report = await checkInvariants(apiUrl, load.ledger, async (query, params) => {
-      // The log is read from the embedded database itself, once the service has let go of it.
-      if (service && !service.exited) await service.stop('SIGTERM', 60_000);
-      const ch = await openClickHouse(loadConfig(env));
-      try {
-        return await (await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })).json();
-      } finally {
-        await ch.close();
-      }
-    }, { database: 'orders' });
+    const report = await checkInvariants(
+      apiUrl,
+      load.ledger,
+      async (query, params) => {
+        // The log is read from the embedded database itself, once the service has let go of it.
+        if (service && !service.exited) await service.stop('SIGTERM', 60_000);
+        const ch = await openClickHouse(loadConfig(env));
+        try {
+          return await (await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })).json();
+        } finally {
+          await ch.close();
+        }
+      },
+      { database: 'orders' },
+    );
     console.log(describeRun('embedded service SIGKILL', load.figures, report, CRASHES));
     expect(load.figures.unexpected).toEqual([]);
     expect(report.problems).toEqual([]);

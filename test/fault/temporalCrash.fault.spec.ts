@@ -43,7 +43,11 @@ it('answers 503 while Temporal is down and recovers by itself, losing nothing ac
   expect((await call(stack.apiUrl, 'GET', `/orders/${before}`)).body).toMatchObject({ status: 'CONFIRMED' });
 
   const after = `after-${randomUUID().slice(0, 8)}`;
-  await eventually(async () => ((await call(stack.apiUrl, 'POST', '/orders', { json: order(after) })).status === 201 ? true : undefined), 90_000, 'a command to succeed after the restart');
+  await eventually(
+    async () => ((await call(stack.apiUrl, 'POST', '/orders', { json: order(after) })).status === 201 ? true : undefined),
+    90_000,
+    'a command to succeed after the restart',
+  );
   expect((await call(stack.apiUrl, 'GET', '/readyz')).status).toBe(200);
   expect((await call(stack.apiUrl, 'GET', `/orders/${before}?consistency=strong`)).body).toMatchObject({ status: 'CONFIRMED', version: 2 });
   expect((await call(stack.apiUrl, 'POST', `/orders/${before}/status`, { json: { status: 'SHIPPED' } })).body).toMatchObject({ status: 'SHIPPED', version: 3 });

@@ -99,6 +99,11 @@ it(
       expect(load.figures.unexpected).toEqual([]);
       expect(report.problems).toEqual([]);
       expect({ lost: report.lost, doubled: report.doubled }).toEqual({ lost: 0, doubled: 0 });
+      // Neither process ever printed a credential, through crashes and restarts included.
+      for (const child of processes) {
+        expect(child.output).toContain('press Ctrl-C to stop');
+        for (const secret of [clickhouse.password, TEST_KEYS.admin]) expect(child.output).not.toContain(secret);
+      }
     } finally {
       await direct.close();
     }

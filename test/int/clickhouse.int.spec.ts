@@ -92,8 +92,21 @@ describe('statistics', () => {
 
   beforeAll(async () => {
     // The guide's demo: 109.97 (shipped), 99.99 (cancelled), 89.97 (pending).
-    await writer.append(history('s-001', new Date('2026-05-01T08:00:00Z'), [{ productId: 'prod-1', quantity: 2, unitPriceCents: 2999 }, { productId: 'prod-2', quantity: 1, unitPriceCents: 4999 }], ['CONFIRMED', 'SHIPPED'], 'customer-123'));
-    await writer.append(history('s-002', new Date('2026-05-01T09:00:00Z'), [{ productId: 'prod-3', quantity: 1, unitPriceCents: 9999 }], ['CANCELLED'], 'customer-123'));
+    await writer.append(
+      history(
+        's-001',
+        new Date('2026-05-01T08:00:00Z'),
+        [
+          { productId: 'prod-1', quantity: 2, unitPriceCents: 2999 },
+          { productId: 'prod-2', quantity: 1, unitPriceCents: 4999 },
+        ],
+        ['CONFIRMED', 'SHIPPED'],
+        'customer-123',
+      ),
+    );
+    await writer.append(
+      history('s-002', new Date('2026-05-01T09:00:00Z'), [{ productId: 'prod-3', quantity: 1, unitPriceCents: 9999 }], ['CANCELLED'], 'customer-123'),
+    );
     await writer.append(history('s-003', new Date('2026-05-01T10:00:00Z'), [{ productId: 'prod-1', quantity: 3, unitPriceCents: 2999 }], [], 'customer-456'));
     // Just outside the range at both ends.
     await writer.append(history('s-early', new Date('2026-04-30T23:59:59.999Z'), [{ productId: 'x', quantity: 1, unitPriceCents: 100 }], []));
@@ -142,7 +155,11 @@ describe('lists', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 5; page += 1) {
-      const result = await listOrders(ch, { customerId: 'pager', limit: 3, after: cursor ? JSON.parse(Buffer.from(cursor, 'base64url').toString()).after : undefined });
+      const result = await listOrders(ch, {
+        customerId: 'pager',
+        limit: 3,
+        after: cursor ? JSON.parse(Buffer.from(cursor, 'base64url').toString()).after : undefined,
+      });
       seen.push(...result.orders.map((order) => order.orderId));
       if (!result.nextCursor) break;
       cursor = result.nextCursor;
@@ -158,7 +175,13 @@ describe('lists', () => {
   });
 
   it('show an order under its current status only, even before merges', async () => {
-    const events = history('moving-1', new Date('2026-07-04T00:00:00Z'), [{ productId: 'p', quantity: 1, unitPriceCents: 1 }], ['CONFIRMED', 'SHIPPED'], 'mover');
+    const events = history(
+      'moving-1',
+      new Date('2026-07-04T00:00:00Z'),
+      [{ productId: 'p', quantity: 1, unitPriceCents: 1 }],
+      ['CONFIRMED', 'SHIPPED'],
+      'mover',
+    );
     for (const event of events) await writer.append([event]);
     const under = async (status: OrderStatus, customerId?: string) =>
       (await listOrders(ch, { status, customerId, limit: 200 })).orders.filter((order) => order.orderId === 'moving-1').map((order) => order.status);
@@ -196,7 +219,9 @@ describe("the API's reader", () => {
   it('refuses to write or change the schema, and stops a runaway query', async () => {
     await expect(ch.reader.command({ query: `INSERT INTO ${ch.database}.schema_migrations (version, name) VALUES (999, 'x')` })).rejects.toThrow(/readonly/i);
     await expect(ch.reader.command({ query: `DROP TABLE ${ch.database}.order_events` })).rejects.toThrow(/readonly/i);
-    await expect(ch.reader.query({ query: 'SELECT number FROM system.numbers LIMIT 200000', format: 'JSONEachRow' }).then((r) => r.json())).rejects.toThrow(/limit|rows/i);
+    await expect(ch.reader.query({ query: 'SELECT number FROM system.numbers LIMIT 200000', format: 'JSONEachRow' }).then((r) => r.json())).rejects.toThrow(
+      /limit|rows/i,
+    );
     // The writer is untouched by the reader's settings.
     await ch.client.command({ query: `INSERT INTO ${ch.database}.schema_migrations (version, name) VALUES (999, 'x')` });
     await ch.client.command({ query: `DELETE FROM ${ch.database}.schema_migrations WHERE version = 999` });

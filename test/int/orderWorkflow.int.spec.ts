@@ -13,13 +13,7 @@ import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderStatus } from '.
 import { OrderGateway } from '../../src/temporal/orderGateway';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes';
 import { orderWorkflow } from '../../workflows/order';
-import {
-  changeOrderStatusSignal,
-  changeOrderStatusUpdate,
-  getCommandOutcomeQuery,
-  getOrderQuery,
-  orderWorkflowId,
-} from '../../workflows/messages';
+import { changeOrderStatusSignal, changeOrderStatusUpdate, getCommandOutcomeQuery, getOrderQuery, orderWorkflowId } from '../../workflows/messages';
 import { DomainError } from '../../src/domain/errors';
 import { eventually, temporalCli, workflowBundle } from '../support/stack';
 
@@ -72,7 +66,10 @@ function createCommand(orderId = `o-${randomUUID()}`): CreateOrder {
     customerId: 'customer-123',
     customerName: 'Ada',
     customerNameGiven: true,
-    items: [{ productId: 'prod-1', quantity: 2, unitPriceCents: 2999 }, { productId: 'prod-2', quantity: 1, unitPriceCents: 4999 }],
+    items: [
+      { productId: 'prod-1', quantity: 2, unitPriceCents: 2999 },
+      { productId: 'prod-2', quantity: 1, unitPriceCents: 4999 },
+    ],
   };
 }
 
@@ -212,10 +209,14 @@ describe('when the history grows', () => {
     const early = status(command.orderId, 'CONFIRMED');
     await gateway.changeStatus(early);
     for (let i = 0; i < SUGGEST_CONTINUE_AS_NEW_AFTER; i += 1) await gateway.changeStatusAsync(status(command.orderId, 'DELIVERED'));
-    const secondRun = await eventually(async () => {
-      const { runId } = await handle.describe();
-      return runId !== firstRun ? runId : undefined;
-    }, 30_000, 'continue-as-new');
+    const secondRun = await eventually(
+      async () => {
+        const { runId } = await handle.describe();
+        return runId !== firstRun ? runId : undefined;
+      },
+      30_000,
+      'continue-as-new',
+    );
     expect(secondRun).not.toBe(firstRun);
     expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'CONFIRMED', version: 2, total: 109.97 });
     // A commandId answered in the first run is still recognised in the second.
@@ -259,11 +260,16 @@ describe('search attributes', () => {
     const command = { ...createCommand(), customerId: `cust-${randomUUID().slice(0, 8)}` };
     await gateway.create(command);
     await gateway.changeStatus(status(command.orderId, 'CONFIRMED'));
-    const found = await eventually(async () => {
-      const ids: string[] = [];
-      for await (const execution of client.workflow.list({ query: `CustomerId = '${command.customerId}' AND OrderStatus = 'CONFIRMED'` })) ids.push(execution.workflowId);
-      return ids.length > 0 ? ids : undefined;
-    }, 15_000, 'visibility');
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const execution of client.workflow.list({ query: `CustomerId = '${command.customerId}' AND OrderStatus = 'CONFIRMED'` }))
+          ids.push(execution.workflowId);
+        return ids.length > 0 ? ids : undefined;
+      },
+      15_000,
+      'visibility',
+    );
     expect(found).toEqual([orderWorkflowId(command.orderId)]);
   });
 });

@@ -19,7 +19,13 @@ const chdb = require('chdb') as typeof import('chdb');
 /** URL parameters that are not settings. */
 const NOT_SETTINGS = new Set(['query', 'query_id', 'database', 'session_id', 'role', 'default_format', 'user', 'password']);
 /** Settings of the HTTP layer itself, which the embedded engine does not know. */
-const HTTP_ONLY = new Set(['wait_end_of_query', 'send_progress_in_http_headers', 'enable_http_compression', 'http_headers_progress_interval_ms', 'http_response_buffer_size']);
+const HTTP_ONLY = new Set([
+  'wait_end_of_query',
+  'send_progress_in_http_headers',
+  'enable_http_compression',
+  'http_headers_progress_interval_ms',
+  'http_response_buffer_size',
+]);
 
 export interface ClickHouseHttp {
   url: string;
@@ -115,7 +121,14 @@ export async function serveClickHouseOverHttp(dir: string, credentials = { user:
     } else {
       result = await run();
     }
-    const summary = { read_rows: String(result.rowsRead ?? 0), read_bytes: String(result.bytesRead ?? 0), written_rows: '0', written_bytes: '0', total_rows_to_read: '0', elapsed_ns: '0' };
+    const summary = {
+      read_rows: String(result.rowsRead ?? 0),
+      read_bytes: String(result.bytesRead ?? 0),
+      written_rows: '0',
+      written_bytes: '0',
+      total_rows_to_read: '0',
+      elapsed_ns: '0',
+    };
     return {
       status: 200,
       body: result.bytes(),

@@ -119,7 +119,8 @@ export class CommandLoad {
         this.figures.unexpected.push(`${route} → ${reply.status} ${JSON.stringify(reply.body)}`);
         return false;
       }
-      if (Date.now() > deadline) throw new Error(`${route} got no definite answer in ${this.options.commandDeadlineMs ?? 120_000} ms (last: ${reply?.status ?? 'no reply'})`);
+      if (Date.now() > deadline)
+        throw new Error(`${route} got no definite answer in ${this.options.commandDeadlineMs ?? 120_000} ms (last: ${reply?.status ?? 'no reply'})`);
       await sleep(200);
     }
   }
@@ -149,7 +150,12 @@ export type LogQuery = <T>(sql: string, params?: Record<string, unknown>) => Pro
  * its read model converges to the write model; its log has versions 1..n, one event each, and no
  * event id twice; and the statistics over the load's orders equal a recount from the ledger.
  */
-export async function checkInvariants(apiUrl: string, ledger: Map<string, LedgerEntry>, queryLog: LogQuery, options: { database: string; convergeMs?: number }): Promise<InvariantReport> {
+export async function checkInvariants(
+  apiUrl: string,
+  ledger: Map<string, LedgerEntry>,
+  queryLog: LogQuery,
+  options: { database: string; convergeMs?: number },
+): Promise<InvariantReport> {
   const entries = [...ledger.values()].filter((entry) => entry.acknowledged.length > 0);
   const report: InvariantReport = { orders: entries.length, acknowledged: 0, lost: 0, doubled: 0, repeatedRows: 0, problems: [] };
 
@@ -173,7 +179,9 @@ export async function checkInvariants(apiUrl: string, ledger: Map<string, Ledger
       seen = (await call(apiUrl, 'GET', `/orders/${entry.orderId}?minVersion=${expected.version}`)).body;
     } while ((seen?.version ?? 0) < expected.version && Date.now() < deadline);
     if (seen?.version !== expected.version || seen?.status !== expected.status) {
-      report.problems.push(`${entry.orderId}: read model ${JSON.stringify({ status: seen?.status, version: seen?.version })} never reached ${JSON.stringify(expected)}`);
+      report.problems.push(
+        `${entry.orderId}: read model ${JSON.stringify({ status: seen?.status, version: seen?.version })} never reached ${JSON.stringify(expected)}`,
+      );
     }
   }
 

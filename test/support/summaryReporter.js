@@ -7,7 +7,9 @@ class SummaryReporter {
     const skipped = results.numPendingTests + results.numTodoTests;
     const failedSuites = results.numRuntimeErrorTestSuites;
     const suiteNote = failedSuites > 0 ? ` (${failedSuites} test files failed to run)` : '';
-    process.stderr.write(`\n${results.numPassedTests} passed, ${results.numFailedTests + failedSuites} failed${skipped ? `, ${skipped} skipped` : ''}${suiteNote}\n`);
+    process.stderr.write(
+      `\n${results.numPassedTests} passed, ${results.numFailedTests + failedSuites} failed${skipped ? `, ${skipped} skipped` : ''}${suiteNote}\n`,
+    );
   }
 }
 module.exports = SummaryReporter;

@@ -83,7 +83,18 @@ describe('docker-compose.yml', () => {
     expect(config.clickhouseUser).not.toBe('default');
     expect(config.apiKeys).toEqual([{ secret: 'compose-admin-key-0123456789', role: 'admin' }]);
     expect(services[name].environment!.API_KEYS).toMatch(/^\$\{API_KEYS:\?/);
-    const known = ['PORT', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'CLICKHOUSE_URL', 'CLICKHOUSE_USER', 'CLICKHOUSE_PASSWORD', 'CLICKHOUSE_DATABASE', 'API_KEYS', 'LOG_LEVEL'];
+    const known = [
+      'PORT',
+      'TEMPORAL_ADDRESS',
+      'TEMPORAL_NAMESPACE',
+      'TEMPORAL_TASK_QUEUE',
+      'CLICKHOUSE_URL',
+      'CLICKHOUSE_USER',
+      'CLICKHOUSE_PASSWORD',
+      'CLICKHOUSE_DATABASE',
+      'API_KEYS',
+      'LOG_LEVEL',
+    ];
     expect(Object.keys(environment).filter((key) => !known.includes(key))).toEqual([]);
     expect(dependencies(services[name]).sort()).toEqual(['clickhouse', 'temporal']);
   });

@@ -87,7 +87,17 @@ describe('creating an order', () => {
   });
 
   it('sums money in cents: 3 × 0.10 + 0.20 is 0.50 exactly', () => {
-    const [event] = decide(undefined, { ...create, items: [{ productId: 'a', quantity: 3, unitPriceCents: 10 }, { productId: 'b', quantity: 1, unitPriceCents: 20 }] }, now);
+    const [event] = decide(
+      undefined,
+      {
+        ...create,
+        items: [
+          { productId: 'a', quantity: 3, unitPriceCents: 10 },
+          { productId: 'b', quantity: 1, unitPriceCents: 20 },
+        ],
+      },
+      now,
+    );
     expect((event as Extract<OrderEvent, { eventType: 'OrderCreated' }>).payload.total).toBe(0.5);
   });
 

@@ -8,7 +8,16 @@ import { decide, evolve, RecordedEvent, recorded } from '../../src/domain/order'
 function created(orderId: string): RecordedEvent[] {
   return decide(
     undefined,
-    { type: 'CreateOrder', commandId: `c-${orderId}`, correlationId: 'r', orderId, customerId: 'cu', customerName: 'Ada', customerNameGiven: true, items: [{ productId: 'p', quantity: 2, unitPriceCents: 2999 }] },
+    {
+      type: 'CreateOrder',
+      commandId: `c-${orderId}`,
+      correlationId: 'r',
+      orderId,
+      customerId: 'cu',
+      customerName: 'Ada',
+      customerNameGiven: true,
+      items: [{ productId: 'p', quantity: 2, unitPriceCents: 2999 }],
+    },
     new Date('2026-01-01T00:00:00.000Z'),
   ).map((event) => recorded(event, evolve(undefined, event)));
 }
@@ -16,14 +25,16 @@ function created(orderId: string): RecordedEvent[] {
 /** A stand-in for ClickHouse whose inserts finish only when the test says so. */
 function controllableSink() {
   const inserts: Array<{ rows: EventRow[]; finish: (error?: Error) => void }> = [];
-  const write = (rows: EventRow[]) =>
-    new Promise<void>((resolve, reject) => inserts.push({ rows, finish: (error) => (error ? reject(error) : resolve()) }));
+  const write = (rows: EventRow[]) => new Promise<void>((resolve, reject) => inserts.push({ rows, finish: (error) => (error ? reject(error) : resolve()) }));
   return { inserts, write };
 }
 
 const settled = async (promise: Promise<unknown>) => {
   let state = 'pending';
-  promise.then(() => (state = 'resolved'), () => (state = 'rejected'));
+  promise.then(
+    () => (state = 'resolved'),
+    () => (state = 'rejected'),
+  );
   await new Promise((resolve) => setImmediate(resolve));
   return state;
 };

