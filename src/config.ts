@@ -2,6 +2,7 @@
  * Configuration, read once from the environment at the process edge and passed down.
  * Nothing deeper reads `process.env`.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { ApiKeySpec, parseApiKeys } from './api/auth';
 
@@ -20,6 +21,10 @@ export interface Config {
   clickhouseUser?: string;
   clickhousePassword?: string;
   clickhouseDatabase: string;
+  /** CLICKHOUSE_CLUSTER: create the schema ON CLUSTER with Replicated engines. */
+  clickhouseCluster?: string;
+  /** How to reach a Temporal server that is not the embedded dev server (TLS, an API key). */
+  temporalSecurity: TemporalSecurity;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** From API_KEYS; unset: the embedded default generates one admin key into the data dir. */
   apiKeys?: ApiKeySpec[];
@@ -29,6 +34,19 @@ export interface Config {
   adminRateLimitRps: number;
   /** Routes that load synthetic data and time queries in-process, for `npm run bench` only. */
   enableBenchRoutes: boolean;
+}
+
+/** Temporal Cloud or a self-hosted cluster with TLS: files are read at connection time. */
+export interface TemporalSecurity {
+  tls: boolean;
+  /** Client certificate and key (mTLS), as PEM file paths. */
+  clientCertPath?: string;
+  clientKeyPath?: string;
+  /** A CA to trust instead of the system's, as a PEM file path. */
+  serverCaPath?: string;
+  serverName?: string;
+  /** TEMPORAL_API_KEY: sent as a bearer token; never logged. */
+  apiKey?: string;
 }
 
 export class ConfigError extends Error {
@@ -66,6 +84,36 @@ function optional(env: Env, name: string): string | undefined {
   return value ? value : undefined;
 }
 
+function readTemporalSecurity(env: Env, external: boolean, problems: string[]): TemporalSecurity {
+  const flag = optional(env, 'TEMPORAL_TLS');
+  if (flag && !['true', 'false', '1', '0'].includes(flag)) problems.push(`TEMPORAL_TLS=${JSON.stringify(flag)}: must be true or false`);
+  const files: Record<string, string | undefined> = {
+    TEMPORAL_TLS_CERT: optional(env, 'TEMPORAL_TLS_CERT'),
+    TEMPORAL_TLS_KEY: optional(env, 'TEMPORAL_TLS_KEY'),
+    TEMPORAL_TLS_CA: optional(env, 'TEMPORAL_TLS_CA'),
+  };
+  for (const [name, file] of Object.entries(files)) {
+    if (file && !fs.existsSync(file)) problems.push(`${name}=${JSON.stringify(file)}: no such file`);
+  }
+  if (Boolean(files.TEMPORAL_TLS_CERT) !== Boolean(files.TEMPORAL_TLS_KEY))
+    problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: give both (mTLS) or neither');
+  const apiKey = optional(env, 'TEMPORAL_API_KEY');
+  const serverName = optional(env, 'TEMPORAL_TLS_SERVER_NAME');
+  const anyGiven = Boolean(flag || apiKey || serverName || Object.values(files).some(Boolean));
+  if (anyGiven && !external)
+    problems.push('TEMPORAL_TLS, TEMPORAL_TLS_* and TEMPORAL_API_KEY: need TEMPORAL_ADDRESS (the embedded dev server speaks plain gRPC)');
+  // An API key (Temporal Cloud) or any certificate means TLS, unless TEMPORAL_TLS says otherwise.
+  const tls = flag ? flag === 'true' || flag === '1' : Boolean(apiKey || serverName || Object.values(files).some(Boolean));
+  return {
+    tls,
+    clientCertPath: files.TEMPORAL_TLS_CERT,
+    clientKeyPath: files.TEMPORAL_TLS_KEY,
+    serverCaPath: files.TEMPORAL_TLS_CA,
+    serverName,
+    apiKey,
+  };
+}
+
 /** Reads and checks the environment; every bad value is reported, one line each. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const problems: string[] = [];
@@ -86,6 +134,12 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (temporalAddress && !/^[^\s:/]+:\d+$/.test(temporalAddress)) {
     problems.push(`TEMPORAL_ADDRESS=${JSON.stringify(temporalAddress)}: must be host:port`);
   }
+  const clickhouseCluster = optional(env, 'CLICKHOUSE_CLUSTER');
+  if (clickhouseCluster && !/^[A-Za-z0-9_.-]+$/.test(clickhouseCluster)) {
+    problems.push(`CLICKHOUSE_CLUSTER=${JSON.stringify(clickhouseCluster)}: must be a cluster name (letters, digits, _ . -)`);
+  }
+  if (clickhouseCluster && !clickhouseUrl) problems.push('CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL (the embedded ClickHouse is one node)');
+  const temporalSecurity = readTemporalSecurity(env, Boolean(temporalAddress), problems);
   let apiKeys: ApiKeySpec[] | undefined;
   if (optional(env, 'API_KEYS')) {
     const parsed = parseApiKeys(env.API_KEYS!);
@@ -110,6 +164,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     clickhouseUser: optional(env, 'CLICKHOUSE_USER'),
     clickhousePassword: env.CLICKHOUSE_PASSWORD,
     clickhouseDatabase: database,
+    clickhouseCluster,
+    temporalSecurity,
     logLevel,
     apiKeys,
     rateLimitRps: readInteger(env, 'RATE_LIMIT_RPS', 50, 0, 1_000_000, problems),

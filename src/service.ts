@@ -18,6 +18,7 @@ import { rebuildProjections } from './clickhouse/rebuild';
 import { applySchema, schemaIsCurrent } from './clickhouse/schema';
 import { DevServer, startDevServer } from './temporal/devServer';
 import { OrderGateway } from './temporal/orderGateway';
+import { temporalConnectionOptions } from './temporal/connectionOptions';
 import { locateTemporalBinary } from './temporal/temporalBinary';
 import { RunningWorker, startOrderWorker } from './temporal/worker';
 import { toolsDir } from './paths';
@@ -123,7 +124,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
       stack.push('the event log writer', () => eventLog.close());
       say(`starting the order worker on task queue ${config.temporalTaskQueue}`);
       worker = await startOrderWorker({
-        address: temporalAddress,
+        connection: temporalConnectionOptions(temporalAddress, devServer ? undefined : config.temporalSecurity),
         namespace: config.temporalNamespace,
         taskQueue: config.temporalTaskQueue,
         eventLog,
@@ -141,7 +142,10 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         generatedApiKey = ensureGeneratedApiKey(config.dataDir);
         apiKeys = [{ secret: generatedApiKey.key, role: 'admin' }];
       }
-      const connection = await Connection.connect({ address: temporalAddress, interceptors: [makeGrpcRetryInterceptor(temporalRetries())] });
+      const connection = await Connection.connect({
+        ...temporalConnectionOptions(temporalAddress, devServer ? undefined : config.temporalSecurity),
+        interceptors: [makeGrpcRetryInterceptor(temporalRetries())],
+      });
       stack.push('the Temporal client', () => connection.close());
       const client = new Client({ connection, namespace: config.temporalNamespace });
       const gateway = new OrderGateway(client, { taskQueue: config.temporalTaskQueue });

@@ -18,6 +18,8 @@ export interface ClickHouse {
   reader: ClickHouseClient;
   /** The database every table lives in; a checked identifier, safe to put in DDL. */
   database: string;
+  /** The ClickHouse cluster the schema is created on (CLICKHOUSE_CLUSTER); unset on one server. */
+  cluster?: string;
   embedded: boolean;
   close(): Promise<void>;
 }
@@ -64,6 +66,7 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
       client,
       reader,
       database: config.clickhouseDatabase,
+      cluster: config.clickhouseCluster,
       embedded: false,
       close: async () => {
         await Promise.all([client.close(), reader.close()]);

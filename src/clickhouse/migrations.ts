@@ -12,15 +12,44 @@
 export interface Migration {
   version: number;
   name: string;
-  statements(db: string): string[];
+  statements(ddl: Ddl): string[];
 }
 
 /**
- * Lets a duplicate insert block (a retried batch) be dropped by ClickHouse itself. The event log
- * also fsyncs each insert: it is the source of truth, and an activity reports success only after
- * its insert returns. Read models need not: they can be rebuilt from the log.
+ * What differs between one ClickHouse server and a cluster. On a cluster (`CLICKHOUSE_CLUSTER`)
+ * every statement runs `ON CLUSTER` and every table is Replicated, one shard holding every order,
+ * so that the latest version of an order is always on the node that answers for it.
  */
-const DEDUP = 'non_replicated_deduplication_window = 1000';
+export interface Ddl {
+  db: string;
+  /** `' ON CLUSTER `name`'`, or nothing on one server. */
+  onCluster: string;
+  /** A MergeTree-family engine, Replicated on a cluster: `engine('ReplacingMergeTree', 'version')`. */
+  engine(family: string, ...args: string[]): string;
+  /**
+   * Lets a duplicate insert block (a retried batch) be dropped by ClickHouse itself: the setting
+   * for this kind of table.
+   */
+  dedup: string;
+}
+
+export function ddlFor(db: string, cluster?: string): Ddl {
+  if (!cluster) {
+    return {
+      db,
+      onCluster: '',
+      engine: (family, ...args) => `${family}${args.length > 0 ? `(${args.join(', ')})` : ''}`,
+      dedup: 'non_replicated_deduplication_window = 1000',
+    };
+  }
+  return {
+    db,
+    onCluster: ` ON CLUSTER \`${cluster}\``,
+    // The macros are the cluster's own ({shard}, {replica} from each node's configuration).
+    engine: (family, ...args) => `Replicated${family}(${["'/clickhouse/tables/{shard}/{database}/{table}'", "'{replica}'", ...args].join(', ')})`,
+    dedup: 'replicated_deduplication_window = 1000',
+  };
+}
 const DATETIME = "DateTime64(3, 'UTC')";
 
 /** The order as an event leaves it: the columns every order read model holds. */
@@ -43,8 +72,10 @@ export const MIGRATIONS: Migration[] = [
   {
     version: 1,
     name: 'event log',
-    statements: (db) => [
-      `CREATE TABLE IF NOT EXISTS ${db}.order_events
+    statements: ({ db, onCluster, engine, dedup }) => [
+      // The event log fsyncs each insert: it is the source of truth, and an activity reports
+      // success only after its insert returns. Read models need not: they can be rebuilt from it.
+      `CREATE TABLE IF NOT EXISTS ${db}.order_events${onCluster}
       (
         event_id String,
         event_type LowCardinality(String),
@@ -65,44 +96,44 @@ export const MIGRATIONS: Migration[] = [
         created_at ${DATETIME} COMMENT 'when the order was created',
         recorded_at ${DATETIME} DEFAULT now64(3)
       )
-      ENGINE = ReplacingMergeTree
+      ENGINE = ${engine('ReplacingMergeTree')}
       PARTITION BY toYYYYMM(occurred_at)
       ORDER BY (order_id, version)
-      SETTINGS ${DEDUP}, fsync_after_insert = 1
+      SETTINGS ${dedup}, fsync_after_insert = 1
       COMMENT 'Append-only log of order events, each with the order it leaves behind; (order_id, version) identifies an event'`,
     ],
   },
   {
     version: 2,
     name: 'read models',
-    statements: (db) => [
+    statements: ({ db, onCluster, engine, dedup }) => [
       // Each read model holds the latest row per order (highest version wins), sorted for its query.
       // Every table here costs a part per insert of the event log, so there are only three.
       // Lists by status read this table in orderId order, FINAL, filtering on the latest status:
       // with every status common that stops after a page's worth of rows. A table sorted by status
       // measured slower (its FINAL merges the whole status range) and costs a row per status change.
-      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_id (${ORDER_COLUMNS})
-      ENGINE = ReplacingMergeTree(version)
+      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_id${onCluster} (${ORDER_COLUMNS})
+      ENGINE = ${engine('ReplacingMergeTree', 'version')}
       ORDER BY order_id
-      SETTINGS ${DEDUP}`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_by_id_mv TO ${db}.orders_by_id AS
+      SETTINGS ${dedup}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_by_id_mv${onCluster} TO ${db}.orders_by_id AS
       SELECT ${ORDER_FROM_EVENT} FROM ${db}.order_events`,
 
       // Also answers the name a customer last gave (its orders with customer_name_given).
-      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_customer (${ORDER_COLUMNS})
-      ENGINE = ReplacingMergeTree(version)
+      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_customer${onCluster} (${ORDER_COLUMNS})
+      ENGINE = ${engine('ReplacingMergeTree', 'version')}
       ORDER BY (customer_id, order_id)
-      SETTINGS ${DEDUP}`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_by_customer_mv TO ${db}.orders_by_customer AS
+      SETTINGS ${dedup}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_by_customer_mv${onCluster} TO ${db}.orders_by_customer AS
       SELECT ${ORDER_FROM_EVENT} FROM ${db}.order_events`,
 
       // Statistics read a range of creation times.
-      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_created (${ORDER_COLUMNS})
-      ENGINE = ReplacingMergeTree(version)
+      `CREATE TABLE IF NOT EXISTS ${db}.orders_by_created${onCluster} (${ORDER_COLUMNS})
+      ENGINE = ${engine('ReplacingMergeTree', 'version')}
       PARTITION BY toYYYYMM(created_at)
       ORDER BY (created_at, order_id)
-      SETTINGS ${DEDUP}`,
-      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_by_created_mv TO ${db}.orders_by_created AS
+      SETTINGS ${dedup}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.orders_by_created_mv${onCluster} TO ${db}.orders_by_created AS
       SELECT ${ORDER_FROM_EVENT} FROM ${db}.order_events`,
     ],
   },

@@ -5,6 +5,7 @@
  * the rebuild finishes, queries see the models partly filled.
  */
 import type { ClickHouse } from './client';
+import { ddlFor } from './migrations';
 import { PROJECTIONS } from './migrations';
 
 /** The log is read in this many slices (by hash of order id), so progress can be shown. */
@@ -39,7 +40,7 @@ export async function rebuildProjections(ch: ClickHouse, onProgress: (progress: 
       view,
     });
     if (!select) throw new Error(`the view ${db}.${view} is missing; start the service once to apply the schema`);
-    await ch.client.command({ query: `TRUNCATE TABLE ${db}.${table}` });
+    await ch.client.command({ query: `TRUNCATE TABLE ${db}.${table}${ddlFor(db, ch.cluster).onCluster}` });
     for (let slice = 0; slice < SLICES; slice += 1) {
       const filter = `cityHash64(order_id) % ${SLICES} = ${slice}`;
       await ch.client.command({

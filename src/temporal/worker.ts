@@ -5,9 +5,11 @@
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { EventLogWriter } from '../clickhouse/eventLog';
+import type { TemporalConnectionOptions } from './connectionOptions';
 
 export interface OrderWorkerOptions {
-  address: string;
+  /** Where the Temporal server is, and how to reach it securely. */
+  connection: TemporalConnectionOptions;
   namespace: string;
   taskQueue: string;
   eventLog: EventLogWriter;
@@ -28,7 +30,7 @@ export function workflowsPath(): string {
 }
 
 export async function startOrderWorker(options: OrderWorkerOptions): Promise<RunningWorker> {
-  const connection = await NativeConnection.connect({ address: options.address });
+  const connection = await NativeConnection.connect(options.connection);
   const worker = await Worker.create({
     connection,
     namespace: options.namespace,

@@ -15,6 +15,7 @@ interface Service {
   ports?: string[];
   environment?: Record<string, string>;
   depends_on?: Record<string, { condition: string }> | string[];
+  deploy?: { replicas?: number };
 }
 
 const root = projectRoot();
@@ -65,8 +66,14 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/^FROM node:20/m);
   });
 
-  it('publishes the API on 3000, Temporal on 7233, the Web UI on 8233 and ClickHouse on 8123', () => {
-    expect(services.api.ports).toContain('3000:3000');
+  it('runs two replicas each of api and worker, the API on host ports 3000 and 3001', () => {
+    expect(services.api.deploy?.replicas).toBe(2);
+    expect(services.worker.deploy?.replicas).toBe(2);
+    expect(services.api.ports).toEqual(['3000-3001:3000']);
+    expect(services.worker.ports).toBeUndefined();
+  });
+
+  it('publishes Temporal on 7233, the Web UI on 8233 and ClickHouse on 8123', () => {
     expect(services.temporal.ports).toContain('7233:7233');
     expect(services['temporal-ui'].ports).toContain('8233:8080');
     expect(services.clickhouse.ports).toContain('8123:8123');
