@@ -5,12 +5,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { RecordedEvent } from '../src/domain/order';
 import type { EventLogWriter } from '../src/clickhouse/eventLog';
+import type { Metrics } from '../src/metrics';
 
 export interface ActivityDeps {
   eventLog: EventLogWriter;
+  metrics?: Metrics;
 }
 
-export function createActivities({ eventLog }: ActivityDeps) {
+export function createActivities({ eventLog, metrics }: ActivityDeps) {
   return {
     /**
      * Appends an order's events to the event log; completes only once they are written. Safe to
@@ -18,8 +20,13 @@ export function createActivities({ eventLog }: ActivityDeps) {
      */
     async recordOrderEvents(events: RecordedEvent[]): Promise<void> {
       if (!Array.isArray(events)) throw ApplicationFailure.nonRetryable('events must be an array', 'VALIDATION_FAILED');
+      if (metrics && Context.current().info.attempt > 1) metrics.appendRetries.inc();
       try {
         await eventLog.append(events);
+        if (metrics) {
+          const now = Date.now();
+          for (const { event } of events) metrics.projectionLag.observe(Math.max(0, now - Date.parse(event.occurredAt)) / 1000);
+        }
       } catch (error) {
         Context.current().log.warn('appending events failed; will retry', {
           orderId: events[0]?.event.orderId,

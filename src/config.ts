@@ -26,6 +26,10 @@ export interface Config {
   /** How to reach a Temporal server that is not the embedded dev server (TLS, an API key). */
   temporalSecurity: TemporalSecurity;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** METRICS_PORT: a /metrics endpoint of its own, for a process without the API (a worker alone). */
+  metricsPort?: number;
+  /** TEMPORAL_METRICS_ADDRESS: where the Temporal SDK's Prometheus exporter listens (host:port). */
+  temporalMetricsAddress?: string;
   /** From API_KEYS; unset: the embedded default generates one admin key into the data dir. */
   apiKeys?: ApiKeySpec[];
   /** Requests per second per read or write key (RATE_LIMIT_RPS); 0 is no limit. */
@@ -139,6 +143,10 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     problems.push(`CLICKHOUSE_CLUSTER=${JSON.stringify(clickhouseCluster)}: must be a cluster name (letters, digits, _ . -)`);
   }
   if (clickhouseCluster && !clickhouseUrl) problems.push('CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL (the embedded ClickHouse is one node)');
+  const temporalMetricsAddress = optional(env, 'TEMPORAL_METRICS_ADDRESS');
+  if (temporalMetricsAddress && !/^[^\s:/]+:\d+$/.test(temporalMetricsAddress)) {
+    problems.push(`TEMPORAL_METRICS_ADDRESS=${JSON.stringify(temporalMetricsAddress)}: must be host:port, e.g. 0.0.0.0:9465`);
+  }
   const temporalSecurity = readTemporalSecurity(env, Boolean(temporalAddress), problems);
   let apiKeys: ApiKeySpec[] | undefined;
   if (optional(env, 'API_KEYS')) {
@@ -167,6 +175,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     clickhouseCluster,
     temporalSecurity,
     logLevel,
+    metricsPort: optional(env, 'METRICS_PORT') ? readPort(env, 'METRICS_PORT', 0, problems) : undefined,
+    temporalMetricsAddress,
     apiKeys,
     rateLimitRps: readInteger(env, 'RATE_LIMIT_RPS', 50, 0, 1_000_000, problems),
     adminRateLimitRps: readInteger(env, 'RATE_LIMIT_ADMIN_RPS', 0, 0, 1_000_000, problems),

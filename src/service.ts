@@ -22,6 +22,7 @@ import { temporalConnectionOptions } from './temporal/connectionOptions';
 import { locateTemporalBinary } from './temporal/temporalBinary';
 import { RunningWorker, startOrderWorker } from './temporal/worker';
 import { toolsDir } from './paths';
+import { Metrics } from './metrics';
 import { lockDataDir } from './dataDirLock';
 import { ensureGeneratedApiKey } from './apiKeyFile';
 
@@ -106,6 +107,10 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
       temporalAddress = devServer.address;
     }
 
+    const metrics = new Metrics(
+      config.temporalMetricsAddress ? `http://${config.temporalMetricsAddress.replace(/^0\.0\.0\.0:/, '127.0.0.1:')}/metrics` : undefined,
+    );
+
     say(config.clickhouseUrl ? `connecting to ClickHouse at ${redactUrl(config.clickhouseUrl)}` : `opening the embedded ClickHouse under ${config.dataDir}`);
     const ch = await openClickHouse(config);
     stack.push('ClickHouse', () => ch.close());
@@ -117,8 +122,14 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
       const write = (rows: EventRow[]) => (failWrites?.() ? Promise.reject(new Error('injected fault: ClickHouse refuses writes')) : insertEventRows(ch, rows));
       const eventLog = new EventLogWriter(write, {
         onBatch: (rows, millis, error) => {
-          if (error) log.warn({ rows, millis, err: error }, 'event log insert failed');
-          else log.debug({ rows, millis }, 'event log insert');
+          metrics.appendDuration.observe({ result: error ? 'failed' : 'ok' }, millis / 1000);
+          if (error) {
+            log.warn({ rows, millis, err: error }, 'event log insert failed');
+            return;
+          }
+          metrics.appendBatchRows.observe(rows);
+          metrics.eventsAppended.inc(rows);
+          log.debug({ rows, millis }, 'event log insert');
         },
       });
       stack.push('the event log writer', () => eventLog.close());
@@ -128,6 +139,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         namespace: config.temporalNamespace,
         taskQueue: config.temporalTaskQueue,
         eventLog,
+        metrics,
         workflowBundle: options.workflowBundle,
       });
       stack.push('the worker', () => worker!.stop());
@@ -174,6 +186,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         // The rebuild must run where the embedded database is open: in this process.
         rebuild: (onProgress) => rebuildProjections(ch, onProgress),
         enableBenchRoutes: config.enableBenchRoutes,
+        metrics,
         auth: { keys: apiKeys, rateLimitRps: config.rateLimitRps, adminRateLimitRps: config.adminRateLimitRps },
       });
       const server = http.createServer(app.callback());
@@ -187,6 +200,26 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
       const port = typeof address === 'object' && address ? address.port : config.port;
       apiUrl = `http://127.0.0.1:${port}`;
       stack.push('the HTTP server', () => closeServer(server));
+    }
+
+    if (config.metricsPort !== undefined) {
+      // A process without the API (a worker alone) still needs a page for Prometheus to scrape.
+      const server = http.createServer((request, response) => {
+        if (request.url !== '/metrics') {
+          response.writeHead(404).end();
+          return;
+        }
+        metrics.render().then(
+          (page) => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(page),
+          () => response.writeHead(500).end(),
+        );
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.metricsPort, '0.0.0.0', () => resolve());
+      });
+      say(`metrics at http://localhost:${config.metricsPort}/metrics`);
+      stack.push('the metrics server', () => closeServer(server));
     }
 
     return {

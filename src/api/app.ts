@@ -10,6 +10,7 @@ import { problemMiddleware } from './problem';
 import { orderRoutes, OrderRouteDeps } from './orderRoutes';
 import { adminRoutes, AdminRouteDeps } from './adminRoutes';
 import { benchRoutes } from './benchRoutes';
+import { commandTypeOf, Metrics } from '../metrics';
 
 export interface Readiness {
   ready: boolean;
@@ -18,9 +19,25 @@ export interface Readiness {
 
 export interface AppDeps extends OrderRouteDeps, Partial<AdminRouteDeps> {
   log: Logger;
+  /** Served at /metrics (any valid key may read it) and fed by every request. */
+  metrics?: Metrics;
   auth: AuthOptions;
   readiness: () => Promise<Readiness>;
   enableBenchRoutes?: boolean;
+}
+
+/** Route patterns, not paths, label the metrics: an id in a label would grow without bound. */
+function recordRequest(metrics: Metrics, ctx: Koa.Context, millis: number): void {
+  const route = (ctx._matchedRoute as string | undefined) ?? 'unmatched';
+  const labels = { method: ctx.method, route, status: String(ctx.status) };
+  metrics.httpRequests.inc(labels);
+  metrics.httpDuration.observe(labels, millis / 1000);
+  const type = commandTypeOf(ctx.method, route);
+  if (type) {
+    const accepted = ctx.status < 400;
+    const code = (ctx.body as { code?: unknown } | undefined)?.code;
+    metrics.commands.inc({ type, outcome: accepted ? 'accepted' : 'rejected', reason: accepted ? '' : typeof code === 'string' ? code : String(ctx.status) });
+  }
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -52,6 +69,7 @@ export function createApp(deps: AppDeps): Koa {
     } finally {
       const millis = Number(process.hrtime.bigint() - started) / 1e6;
       ctx.state.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, millis }, 'request');
+      if (deps.metrics) recordRequest(deps.metrics, ctx, millis);
     }
   });
   app.use(problemMiddleware());
@@ -66,6 +84,14 @@ export function createApp(deps: AppDeps): Koa {
     ctx.status = readiness.ready ? 200 : 503;
     ctx.body = { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks };
   });
+
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    health.get('/metrics', async (ctx) => {
+      ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
+      ctx.body = await metrics.render();
+    });
+  }
 
   const routers = [health, orderRoutes(deps)];
   if (deps.rebuild) routers.push(adminRoutes({ rebuild: deps.rebuild }));

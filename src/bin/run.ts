@@ -5,7 +5,7 @@
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { Roles, startService } from '../service';
-import { installTemporalLogger } from '../temporal/runtimeLogger';
+import { installTemporalRuntime } from '../temporal/runtimeLogger';
 import { apiKeyFile } from '../apiKeyFile';
 
 export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promise<void> {
@@ -35,7 +35,7 @@ export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promis
   }
   const log = createLogger(config.logLevel, { pretty: Boolean(process.stdout.isTTY) && !process.env.CI });
   const say = (message: string) => log.info(message);
-  installTemporalLogger(log);
+  installTemporalRuntime(log, config.temporalMetricsAddress);
 
   const service = await startService(config, roles, log, { say, pathVariable: process.env.PATH }).catch((error: unknown) => {
     log.fatal(error instanceof Error ? error.message : String(error));

@@ -11,10 +11,10 @@ const LEVELS: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 };
 
 /**
- * Sends the Temporal SDK's logs (worker, workflow and activity loggers) into ours, so one stream
+ * Installs the Temporal SDK's runtime once per process. Sends the Temporal SDK's logs (worker, workflow and activity loggers) into ours, so one stream
  * carries everything. The SDK's routine state changes go to debug to keep start-up readable.
  */
-export function installTemporalLogger(log: Logger): void {
+export function installTemporalRuntime(log: Logger, metricsAddress?: string): void {
   const sdkLog = log.child({ component: 'temporal' });
   const write = (level: LogLevel, message: string, meta?: LogMetadata) => {
     const routine = level === 'INFO' && /^(Worker state changed|Workflow bundle created|No Nexus services)|webpack/.test(message);
@@ -28,5 +28,9 @@ export function installTemporalLogger(log: Logger): void {
     warn: (message, meta) => write('WARN', message, meta),
     error: (message, meta) => write('ERROR', message, meta),
   };
-  Runtime.install({ logger });
+  Runtime.install({
+    logger,
+    // The SDK's own worker metrics (task latencies, slots, polls, sticky cache) on their own endpoint.
+    ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
+  });
 }

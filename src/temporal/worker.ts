@@ -5,6 +5,7 @@
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { EventLogWriter } from '../clickhouse/eventLog';
+import type { Metrics } from '../metrics';
 import type { TemporalConnectionOptions } from './connectionOptions';
 
 export interface OrderWorkerOptions {
@@ -13,6 +14,7 @@ export interface OrderWorkerOptions {
   namespace: string;
   taskQueue: string;
   eventLog: EventLogWriter;
+  metrics?: Metrics;
   /** A pre-built workflow bundle (tests build one per run); otherwise bundled from `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -36,7 +38,7 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({ eventLog: options.eventLog }),
+    activities: createActivities({ eventLog: options.eventLog, metrics: options.metrics }),
     // Orders are small, independent workflows: keep many cached so a command rarely replays history.
     maxCachedWorkflows: 2000,
     shutdownGraceTime: '10 seconds',

@@ -392,3 +392,38 @@ describe('the rest of the contract', () => {
     expect((await get('/nope')).body.requestId).toEqual(expect.any(String));
   });
 });
+
+describe('GET /metrics', () => {
+  /** The value of one sample of the page, 0 when absent. */
+  const sample = (page: string, name: string, labels: Record<string, string> = {}) => {
+    const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+    const line = page
+      .split('\n')
+      .find((text) => (text.startsWith(`${name}{`) || text.startsWith(`${name} `) ? wanted.every((label) => text.includes(label)) : false));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  };
+
+  it('counts requests by route pattern, commands by outcome, and events appended with their lag', async () => {
+    const before = (await get('/metrics')).body as string;
+    const order = await created(orderBody());
+    expectProblem(await post(`/orders/${order.orderId}/status`, { status: 'DELIVERED' }), 409, 'INVALID_TRANSITION');
+    await readModelAt(order.orderId, 1);
+    const reply = await get('/metrics');
+    expect(reply.status).toBe(200);
+    expect(reply.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const page = reply.body as string;
+    const delta = (name: string, labels: Record<string, string> = {}) => sample(page, name, labels) - sample(before, name, labels);
+    expect(delta('orders_http_requests_total', { method: 'POST', route: '/orders', status: '201' })).toBe(1);
+    expect(delta('orders_commands_total', { type: 'CreateOrder', outcome: 'accepted' })).toBe(1);
+    expect(delta('orders_commands_total', { type: 'ChangeOrderStatus', outcome: 'rejected', reason: 'INVALID_TRANSITION' })).toBe(1);
+    expect(delta('orders_events_appended_total')).toBeGreaterThanOrEqual(1);
+    expect(delta('orders_projection_lag_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(sample(page, 'orders_event_append_batch_rows_count')).toBeGreaterThanOrEqual(1);
+    // Ids never become labels.
+    expect(page).not.toContain(order.orderId);
+  });
+
+  it('needs a key, as every route but the health checks does', async () => {
+    expect((await get('/metrics', { authorization: 'Bearer nope-nope-nope-nope' })).status).toBe(401);
+  });
+});

@@ -7,6 +7,7 @@
 import path from 'node:path';
 import fs from 'node:fs';
 import { createClient } from '@clickhouse/client';
+import { Client, Connection } from '@temporalio/client';
 import { projectRoot } from '../../src/paths';
 import { DevServer, startDevServer } from '../../src/temporal/devServer';
 import { ClickHouseHttp, serveClickHouseOverHttp } from '../support/clickhouseHttp';
@@ -51,17 +52,38 @@ beforeAll(async () => {
   };
   apiUrl = `http://127.0.0.1:${port}`;
   useApiKey(apiUrl, TEST_KEYS.admin);
+  // The worker alone serves its own metrics page, with the Temporal SDK's metrics bridged in.
+  workerEnv = { ...env, METRICS_PORT: String(await freePort()), TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` };
 }, 120_000);
 
+let load: CommandLoad | undefined;
+
 afterAll(async () => {
+  const keep = process.env.KEEP_FAULT_LOGS;
+  if (keep) {
+    // For a failed run: each process's output, and the history of every order left without an answer.
+    for (const child of processes) fs.writeFileSync(path.join(keep, `${child.child.pid}.log`), child.output);
+    const connection = await Connection.connect({ address: devServer.address });
+    const client = new Client({ connection });
+    for (const orderId of load?.figures.stuck ?? []) {
+      const history = await client.workflow.getHandle(`order-${orderId}`).fetchHistory();
+      fs.writeFileSync(path.join(keep, `${orderId}.history.json`), JSON.stringify(history, null, 1));
+    }
+    await connection.close();
+  }
   for (const child of processes) await child.stop('SIGKILL');
   await clickhouse?.close();
   await devServer?.stop();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
+let workerEnv: Record<string, string>;
+
 async function launch(entry: 'startApi' | 'startWorker'): Promise<Background> {
-  const child = new Background(process.execPath, ['--import', 'tsx', path.join(BIN, `${entry}.ts`)], { env, cwd: projectRoot() });
+  const child = new Background(process.execPath, ['--import', 'tsx', path.join(BIN, `${entry}.ts`)], {
+    env: entry === 'startWorker' ? workerEnv : env,
+    cwd: projectRoot(),
+  });
   processes.push(child);
   await child.waitFor(/press Ctrl-C to stop/, 90_000);
   return child;
@@ -74,7 +96,7 @@ it(
     let worker = await launch('startWorker');
     expect((await call(apiUrl, 'GET', '/readyz')).status).toBe(200);
 
-    const load = new CommandLoad(() => apiUrl, { lanes: 8 }).start();
+    load = new CommandLoad(() => apiUrl, { lanes: 8 }).start();
     try {
       await load.progress(30);
       for (let n = 0; n < CRASHES; n += 1) {
@@ -110,3 +132,12 @@ it(
   },
   SOAK ? 1_800_000 : 300_000,
 );
+
+it("serves the worker's metrics, the Temporal SDK's included, on its own port", async () => {
+  const page = await (await fetch(`http://127.0.0.1:${workerEnv.METRICS_PORT}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const appended = /^orders_events_appended_total (\d+)/m.exec(page);
+  expect(Number(appended?.[1])).toBeGreaterThan(0);
+  // Core SDK metrics: workflow and activity task latencies of this worker.
+  expect(page).toMatch(/^temporal_workflow_task_execution_latency\w*\{/m);
+  expect(page).toMatch(/^temporal_activity_execution_latency\w*\{/m);
+});

@@ -23,6 +23,8 @@ export interface LoadFigures {
   resent: number;
   /** Definite refusals of commands the state machine allows: always a defect. */
   unexpected: string[];
+  /** Orders whose command got no definite answer in time. */
+  stuck: string[];
 }
 
 const PATHS: string[][] = [
@@ -45,7 +47,7 @@ export interface LoadOptions {
 
 export class CommandLoad {
   readonly ledger = new Map<string, LedgerEntry>();
-  readonly figures: LoadFigures = { sent: 0, acknowledged: 0, resent: 0, unexpected: [] };
+  readonly figures: LoadFigures = { sent: 0, acknowledged: 0, resent: 0, unexpected: [], stuck: [] };
   private stopping = false;
   private readonly lanes: Promise<void>[] = [];
   private readonly prefix: string;
@@ -119,8 +121,12 @@ export class CommandLoad {
         this.figures.unexpected.push(`${route} → ${reply.status} ${JSON.stringify(reply.body)}`);
         return false;
       }
-      if (Date.now() > deadline)
-        throw new Error(`${route} got no definite answer in ${this.options.commandDeadlineMs ?? 120_000} ms (last: ${reply?.status ?? 'no reply'})`);
+      if (Date.now() > deadline) {
+        this.figures.stuck.push(entry.orderId);
+        throw new Error(
+          `${route} (Idempotency-Key ${key}) got no definite answer in ${this.options.commandDeadlineMs ?? 120_000} ms (last: ${reply ? `${reply.status} ${JSON.stringify(reply.body)}` : 'no reply'})`,
+        );
+      }
       await sleep(200);
     }
   }

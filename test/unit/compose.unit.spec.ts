@@ -101,6 +101,8 @@ describe('docker-compose.yml', () => {
       'CLICKHOUSE_DATABASE',
       'API_KEYS',
       'LOG_LEVEL',
+      'METRICS_PORT',
+      'TEMPORAL_METRICS_ADDRESS',
     ];
     expect(Object.keys(environment).filter((key) => !known.includes(key))).toEqual([]);
     expect(dependencies(services[name]).sort()).toEqual(['clickhouse', 'temporal']);
