@@ -23,6 +23,12 @@ export function createActivities({ eventLog, metrics }: ActivityDeps) {
       if (metrics && Context.current().info.attempt > 1) metrics.appendRetries.inc();
       try {
         await eventLog.append(events);
+        Context.current().log.info('events appended', {
+          orderId: events[0]?.event.orderId,
+          versions: events.map(({ event }) => event.version),
+          commandIds: events.map(({ event }) => event.commandId),
+          correlationIds: [...new Set(events.map(({ event }) => event.correlationId))],
+        });
         if (metrics) {
           const now = Date.now();
           for (const { event } of events) metrics.projectionLag.observe(Math.max(0, now - Date.parse(event.occurredAt)) / 1000);
@@ -31,6 +37,8 @@ export function createActivities({ eventLog, metrics }: ActivityDeps) {
         Context.current().log.warn('appending events failed; will retry', {
           orderId: events[0]?.event.orderId,
           versions: events.map((entry) => entry.event.version),
+          commandIds: events.map((entry) => entry.event.commandId),
+          correlationIds: [...new Set(events.map((entry) => entry.event.correlationId))],
           error: error instanceof Error ? error.message : String(error),
         });
         throw error;

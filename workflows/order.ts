@@ -92,6 +92,15 @@ class OrderEntity {
       this.outbox.push(recorded(event, this.state));
     }
     const state = this.state!;
+    // The same ids as the API's and the activity's log lines: one grep follows a command through.
+    log.info('command applied', {
+      orderId: command.orderId,
+      commandId: command.commandId,
+      correlationId: command.correlationId,
+      command: command.type,
+      status: state.status,
+      version: state.version,
+    });
     if (command.type === 'CreateOrder') this.createCommandId = command.commandId;
     else this.remember({ commandId: command.commandId, accepted: true, version: state.version, status: state.status, updatedAt: state.updatedAt });
     // The API sets the search attributes when it starts the workflow; upsert them on changes only.
@@ -103,7 +112,13 @@ class OrderEntity {
   reject(command: OrderCommand, error: DomainError): void {
     if (this.outcomeOf(command.commandId)) return;
     this.remember({ commandId: command.commandId, accepted: false, code: error.code, message: error.message });
-    log.warn('signal rejected', { orderId: command.orderId, commandId: command.commandId, code: error.code, reason: error.message });
+    log.warn('signal rejected', {
+      orderId: command.orderId,
+      commandId: command.commandId,
+      correlationId: command.correlationId,
+      code: error.code,
+      reason: error.message,
+    });
   }
 
   answer(outcome: CommandOutcome): OrderSnapshot {

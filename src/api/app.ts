@@ -68,7 +68,18 @@ export function createApp(deps: AppDeps): Koa {
       await next();
     } finally {
       const millis = Number(process.hrtime.bigint() - started) / 1e6;
-      ctx.state.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, millis }, 'request');
+      const command = ctx.state.command as { type: string; orderId: string; commandId: string } | undefined;
+      if (command) {
+        // Commands are logged at info with the ids the workflow and the activity log too.
+        const { type, orderId, commandId } = command;
+        const code = ctx.status >= 400 ? (ctx.body as { code?: string } | undefined)?.code : undefined;
+        ctx.state.log.info(
+          { command: type, orderId, commandId, correlationId: ctx.state.correlationId, status: ctx.status, ...(code ? { code } : {}), millis },
+          'command',
+        );
+      } else {
+        ctx.state.log.debug({ method: ctx.method, path: ctx.path, status: ctx.status, millis }, 'request');
+      }
       if (deps.metrics) recordRequest(deps.metrics, ctx, millis);
     }
   });

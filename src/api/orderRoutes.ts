@@ -65,6 +65,7 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
       customerNameGiven: request.customerName !== undefined,
       items: request.items,
     };
+    ctx.state.command = command;
     if (wantsAsync(ctx)) {
       const accepted = await gateway.createAsync(command);
       return acceptedAsync(ctx, accepted.orderId, accepted.commandId);
@@ -79,6 +80,7 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
     const orderId = parseId(ctx.params.orderId, 'orderId');
     const request = parseChangeStatusRequest(await readJsonBody(ctx));
     const command = { type: 'ChangeOrderStatus' as const, ...commandMeta(ctx), orderId, ...request };
+    ctx.state.command = command;
     if (wantsAsync(ctx)) {
       const accepted = await gateway.changeStatusAsync(command);
       return acceptedAsync(ctx, accepted.orderId, accepted.commandId);
@@ -90,6 +92,7 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
     const orderId = parseId(ctx.params.orderId, 'orderId');
     const request = parseCancelRequest(await readJsonBody(ctx));
     const command = { type: 'CancelOrder' as const, ...commandMeta(ctx), orderId, reason: request.reason };
+    ctx.state.command = command;
     if (wantsAsync(ctx)) {
       const accepted = await gateway.cancelAsync(command);
       return acceptedAsync(ctx, accepted.orderId, accepted.commandId);

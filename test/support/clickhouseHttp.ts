@@ -39,7 +39,11 @@ function literal(text: string): string {
   return `'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
-export async function serveClickHouseOverHttp(dir: string, credentials = { user: 'orders', password: randomUUID() }): Promise<ClickHouseHttp> {
+export async function serveClickHouseOverHttp(
+  dir: string,
+  credentials: { user: string; password: string } = { user: 'orders', password: randomUUID() },
+  port = 0,
+): Promise<ClickHouseHttp> {
   // One session per distinct set of settings: a SET stays on its session, so a request asking for
   // `readonly=1` must never share a session with one that inserts.
   const sessions = new Map<string, Promise<import('chdb').Session>>();
@@ -142,11 +146,11 @@ export async function serveClickHouseOverHttp(dir: string, credentials = { user:
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(port, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
+  const bound = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${bound}`,
     ...credentials,
     async close() {
       closed = true;
