@@ -4,6 +4,7 @@
  * stops in reverse order.
  */
 import http from 'node:http';
+import type Koa from 'koa';
 import { Client, Connection, defaultGrpcRetryOptions, GrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { WorkerOptions } from '@temporalio/worker';
@@ -33,6 +34,8 @@ export interface Roles {
 
 export interface Service {
   apiUrl?: string;
+  /** The Koa app behind apiUrl (when this process runs the API). */
+  app?: Koa;
   /** The admin key this process generated into the data directory, when API_KEYS was not set. */
   generatedApiKey?: { key: string; created: boolean };
   temporalAddress: string;
@@ -147,6 +150,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
     }
 
     let apiUrl: string | undefined;
+    let koaApp: Koa | undefined;
     let generatedApiKey: { key: string; created: boolean } | undefined;
     if (roles.api) {
       let apiKeys = config.apiKeys;
@@ -189,6 +193,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         metrics,
         auth: { keys: apiKeys, rateLimitRps: config.rateLimitRps, adminRateLimitRps: config.adminRateLimitRps },
       });
+      koaApp = app;
       const server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
       server.on('clientError', answerClientError);
@@ -224,6 +229,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
 
     return {
       apiUrl,
+      app: koaApp,
       generatedApiKey,
       temporalAddress,
       temporalUiUrl: devServer?.uiUrl,

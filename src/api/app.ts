@@ -10,6 +10,7 @@ import { problemMiddleware } from './problem';
 import { orderRoutes, OrderRouteDeps } from './orderRoutes';
 import { adminRoutes, AdminRouteDeps } from './adminRoutes';
 import { benchRoutes } from './benchRoutes';
+import { docsRoutes } from './docsRoutes';
 import { commandTypeOf, Metrics } from '../metrics';
 
 export interface Readiness {
@@ -104,12 +105,27 @@ export function createApp(deps: AppDeps): Koa {
     });
   }
 
-  const routers = [health, orderRoutes(deps)];
+  const routers = [health, docsRoutes(), orderRoutes(deps)];
   if (deps.rebuild) routers.push(adminRoutes({ rebuild: deps.rebuild }));
   if (deps.enableBenchRoutes) routers.push(benchRoutes(deps.ch));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));
   }
+  ROUTES.set(
+    app,
+    routers.flatMap((router) =>
+      router.stack.flatMap((layer) =>
+        layer.methods.filter((method) => method !== 'HEAD').map((method) => ({ method: method.toLowerCase(), path: layer.path as string })),
+      ),
+    ),
+  );
   return app;
+}
+
+const ROUTES = new WeakMap<Koa, Array<{ method: string; path: string }>>();
+
+/** Every method and path the app routes (the OpenAPI test holds the document to it). */
+export function routesOf(app: Koa): Array<{ method: string; path: string }> {
+  return ROUTES.get(app) ?? [];
 }

@@ -83,9 +83,9 @@ export interface AuthOptions {
   adminRateLimitRps: number;
 }
 
-/** The role a request needs, or undefined for the open health routes. */
+/** The role a request needs, or undefined for the open routes: health and the API's documentation. */
 export function requiredRole(method: string, path: string): Role | undefined {
-  if (path === '/healthz' || path === '/readyz') return undefined;
+  if (path === '/healthz' || path === '/readyz' || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/')) return undefined;
   if (path === '/admin' || path.startsWith('/admin/')) return 'admin';
   return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
 }

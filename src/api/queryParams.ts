@@ -6,6 +6,32 @@ import { decodeCursor } from '../clickhouse/orderQueries';
 
 type Query = Record<string, string | string[] | undefined>;
 
+/** Every query parameter of the API, as the OpenAPI document describes it; the parsers below use the same bounds. */
+export const QUERY_PARAMS = {
+  limit: {
+    description: `Page size, 1 to ${LIMITS.maxPageSize}`,
+    schema: { type: 'integer', minimum: 1, maximum: LIMITS.maxPageSize, default: LIMITS.defaultPageSize },
+  },
+  cursor: { description: 'The nextCursor of the previous page', schema: { type: 'string', maxLength: 1024 } },
+  status: { description: 'Only orders in this status', schema: { type: 'string', enum: [...ORDER_STATUSES] } },
+  customerId: { description: "Only this customer's orders", schema: { type: 'string', maxLength: LIMITS.idMaxLength } },
+  from: {
+    description: 'Start of the half-open range on createdAt, ISO 8601 (a date, or a date-time; no zone means UTC); default: 30 days before to',
+    schema: { type: 'string', examples: ['2026-11-01', '2026-11-01T00:00:00Z'] },
+  },
+  to: { description: 'End of the range, excluded; default: now', schema: { type: 'string', examples: ['2026-12-01'] } },
+  minVersion: {
+    description: 'Wait (at most 5 s) until the read model has this version; X-Read-Model-Version-Reached says whether it did',
+    schema: { type: 'integer', minimum: 1, maximum: 999_999_999 },
+  },
+  consistency: {
+    description: 'strong: read the order from its workflow (the write model) instead of the read model',
+    schema: { type: 'string', enum: ['eventual', 'strong'], default: 'eventual' },
+  },
+} as const;
+
+export type QueryParamName = keyof typeof QUERY_PARAMS;
+
 /** One value of a parameter; a parameter given twice is refused rather than guessed at. */
 export function single(query: Query, name: string): string | undefined {
   const value = query[name];

@@ -20,7 +20,7 @@ export const LIMITS = {
 } as const;
 
 /** Ids are short and printable: letters, digits and `. _ : @ -`, starting with a letter or digit. */
-const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
@@ -111,26 +111,100 @@ class Checker {
   }
 }
 
-function parseItems(check: Checker, value: unknown): OrderLine[] {
-  if (value === undefined || value === null) return check.fail('items', 'is required') ?? [];
-  if (!Array.isArray(value)) return check.fail('items', 'must be an array') ?? [];
-  if (value.length === 0) return check.fail('items', 'must contain at least one item') ?? [];
-  if (value.length > LIMITS.maxItems) return check.fail('items', `must contain at most ${LIMITS.maxItems} items`) ?? [];
+/**
+ * The request bodies, declared once: the parsers below interpret these specs, and the OpenAPI
+ * document (src/api/openapi.ts) is generated from them, so the contract and the checks cannot drift.
+ */
+export type FieldSpec = { required: boolean; description: string } & (
+  | { kind: 'id' }
+  | { kind: 'text'; maxLength: number }
+  | { kind: 'quantity' }
+  | { kind: 'price' }
+  | { kind: 'status' }
+  | { kind: 'list'; of: BodySpec; maxItems: number }
+);
+
+export interface BodySpec {
+  fields: Record<string, FieldSpec>;
+}
+
+export const ORDER_LINE_BODY: BodySpec = {
+  fields: {
+    productId: { kind: 'id', required: true, description: 'The product' },
+    productName: { kind: 'text', maxLength: LIMITS.nameMaxLength, required: false, description: 'A name to show; the product id otherwise' },
+    quantity: { kind: 'quantity', required: true, description: 'Units, a positive integer' },
+    price: { kind: 'price', required: true, description: 'Unit price, at most 2 decimals' },
+  },
+};
+
+export const CREATE_ORDER_BODY: BodySpec = {
+  fields: {
+    orderId: { kind: 'id', required: true, description: "The client's id for the order; a second create of it answers 409" },
+    customerId: { kind: 'id', required: true, description: 'The customer' },
+    customerName: {
+      kind: 'text',
+      maxLength: LIMITS.nameMaxLength,
+      required: false,
+      description: 'The name to show; when left out, the name this customer last gave, or one made from the id',
+    },
+    items: { kind: 'list', of: ORDER_LINE_BODY, maxItems: LIMITS.maxItems, required: true, description: 'The order lines' },
+  },
+};
+
+export const CHANGE_STATUS_BODY: BodySpec = {
+  fields: {
+    status: { kind: 'status', required: true, description: 'The status to move to; the state machine decides whether it may' },
+    reason: { kind: 'text', maxLength: LIMITS.reasonMaxLength, required: false, description: 'Why (kept with a cancellation)' },
+  },
+};
+
+export const CANCEL_BODY: BodySpec = {
+  fields: {
+    reason: { kind: 'text', maxLength: LIMITS.reasonMaxLength, required: true, description: 'Why the order is cancelled' },
+  },
+};
+
+function readField(check: Checker, spec: FieldSpec, value: unknown, at: string): unknown {
+  switch (spec.kind) {
+    case 'id':
+      return check.id(value, at);
+    case 'text':
+      return check.text(value, at, spec.maxLength, spec.required);
+    case 'quantity':
+      return check.quantity(value, at);
+    case 'price':
+      return check.price(value, at);
+    case 'status':
+      return check.status(value, at);
+    case 'list': {
+      if (value === undefined || value === null) return check.fail(at, 'is required');
+      if (!Array.isArray(value)) return check.fail(at, 'must be an array');
+      if (value.length === 0) return check.fail(at, 'must contain at least one item');
+      if (value.length > spec.maxItems) return check.fail(at, `must contain at most ${spec.maxItems} items`);
+      return value.map((item, index) => readObject(check, spec.of, item, `${at}[${index}]`));
+    }
+  }
+}
+
+/** Reads an object by its spec; prices come back in cents. Undefined when it is not an object. */
+function readObject(check: Checker, spec: BodySpec, value: unknown, at: string): Json | undefined {
+  const json = check.object(value, at || 'body');
+  if (!json) return undefined;
+  check.onlyKnownFields(json, Object.keys(spec.fields), at);
+  const read: Json = {};
+  for (const [name, field] of Object.entries(spec.fields)) read[name] = readField(check, field, json[name], at ? `${at}.${name}` : name);
+  return read;
+}
+
+function toLines(check: Checker, items: unknown): OrderLine[] {
+  if (!Array.isArray(items)) return [];
   const lines: OrderLine[] = [];
-  value.forEach((raw, index) => {
-    const at = `items[${index}]`;
-    const item = check.object(raw, at);
-    if (!item) return;
-    check.onlyKnownFields(item, ['productId', 'productName', 'quantity', 'price'], at);
-    const productId = check.id(item.productId, `${at}.productId`);
-    const productName = check.text(item.productName, `${at}.productName`, LIMITS.nameMaxLength, false);
-    const quantity = check.quantity(item.quantity, `${at}.quantity`);
-    const unitPriceCents = check.price(item.price, `${at}.price`);
-    if (productId === undefined || quantity === undefined || unitPriceCents === undefined) return;
-    const line: OrderLine = { productId, quantity, unitPriceCents };
-    if (productName !== undefined) line.productName = productName;
+  for (const item of items as Array<Json | undefined>) {
+    if (!item || item.productId === undefined || item.quantity === undefined || item.price === undefined) continue;
+    const line: OrderLine = { productId: item.productId as string, quantity: item.quantity as number, unitPriceCents: item.price as number };
+    if (item.productName !== undefined) line.productName = item.productName as string;
     lines.push(line);
-  });
+  }
   const totalCents = lines.reduce((sum, line) => sum + lineTotalCents(line), 0);
   if (totalCents > MAX_AMOUNT_CENTS) check.fail('items', `the order total must be at most ${MAX_AMOUNT_CENTS / 100}`);
   return lines;
@@ -139,39 +213,29 @@ function parseItems(check: Checker, value: unknown): OrderLine[] {
 /** Validates the body of `POST /orders`. Throws a VALIDATION_FAILED DomainError listing every bad field. */
 export function parseCreateOrderRequest(body: unknown): CreateOrderRequest {
   const check = new Checker();
-  const json = check.object(body, 'body');
+  const json = readObject(check, CREATE_ORDER_BODY, body, '');
   if (!json) return check.done(undefined as never);
-  check.onlyKnownFields(json, ['orderId', 'customerId', 'customerName', 'items'], '');
-  const orderId = check.id(json.orderId, 'orderId');
-  const customerId = check.id(json.customerId, 'customerId');
-  const customerName = check.text(json.customerName, 'customerName', LIMITS.nameMaxLength, false);
-  const items = parseItems(check, json.items);
-  const request: CreateOrderRequest = { orderId: orderId!, customerId: customerId!, items };
-  if (customerName !== undefined) request.customerName = customerName;
+  const request: CreateOrderRequest = { orderId: json.orderId as string, customerId: json.customerId as string, items: toLines(check, json.items) };
+  if (json.customerName !== undefined) request.customerName = json.customerName as string;
   return check.done(request);
 }
 
 /** Validates the body of `POST /orders/:orderId/status`. */
 export function parseChangeStatusRequest(body: unknown): ChangeStatusRequest {
   const check = new Checker();
-  const json = check.object(body, 'body');
+  const json = readObject(check, CHANGE_STATUS_BODY, body, '');
   if (!json) return check.done(undefined as never);
-  check.onlyKnownFields(json, ['status', 'reason'], '');
-  const status = check.status(json.status, 'status');
-  const reason = check.text(json.reason, 'reason', LIMITS.reasonMaxLength, false);
-  const request: ChangeStatusRequest = { status: status! };
-  if (reason !== undefined) request.reason = reason;
+  const request: ChangeStatusRequest = { status: json.status as OrderStatus };
+  if (json.reason !== undefined) request.reason = json.reason as string;
   return check.done(request);
 }
 
 /** Validates the body of `POST /orders/:orderId/cancel`. */
 export function parseCancelRequest(body: unknown): CancelRequest {
   const check = new Checker();
-  const json = check.object(body, 'body');
+  const json = readObject(check, CANCEL_BODY, body, '');
   if (!json) return check.done(undefined as never);
-  check.onlyKnownFields(json, ['reason'], '');
-  const reason = check.text(json.reason, 'reason', LIMITS.reasonMaxLength, true);
-  return check.done({ reason: reason! });
+  return check.done({ reason: json.reason as string });
 }
 
 /** Validates one id outside a body (a path segment, a query parameter). */
