@@ -11,6 +11,7 @@ import { orderRoutes, OrderRouteDeps } from './orderRoutes';
 import { adminRoutes, AdminRouteDeps } from './adminRoutes';
 import { benchRoutes } from './benchRoutes';
 import { docsRoutes } from './docsRoutes';
+import { analyticsRoutes } from './analyticsRoutes';
 import { commandTypeOf, Metrics } from '../metrics';
 
 export interface Readiness {
@@ -105,7 +106,7 @@ export function createApp(deps: AppDeps): Koa {
     });
   }
 
-  const routers = [health, docsRoutes(), orderRoutes(deps)];
+  const routers = [health, docsRoutes(), orderRoutes(deps), analyticsRoutes(deps.ch, deps.now)];
   if (deps.rebuild) routers.push(adminRoutes({ rebuild: deps.rebuild }));
   if (deps.enableBenchRoutes) routers.push(benchRoutes(deps.ch));
   for (const router of routers) {

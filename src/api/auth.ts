@@ -86,7 +86,7 @@ export interface AuthOptions {
 /** The role a request needs, or undefined for the open routes: health and the API's documentation. */
 export function requiredRole(method: string, path: string): Role | undefined {
   if (path === '/healthz' || path === '/readyz' || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/')) return undefined;
-  if (path === '/admin' || path.startsWith('/admin/')) return 'admin';
+  if (path === '/admin' || path.startsWith('/admin/') || path === '/analytics/sql') return 'admin';
   return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
 }
 

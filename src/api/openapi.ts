@@ -7,6 +7,7 @@ import { ErrorCode } from '../domain/errors';
 import { ORDER_STATUSES } from '../domain/order';
 import { BodySpec, CANCEL_BODY, CHANGE_STATUS_BODY, CREATE_ORDER_BODY, FieldSpec, ID_PATTERN, LIMITS } from '../domain/validation';
 import { HTTP_STATUS } from './problem';
+import { ANALYST_LIMITS } from '../clickhouse/analystSql';
 import { QUERY_PARAMS, QueryParamName } from './queryParams';
 
 type Schema = Record<string, unknown>;
@@ -27,6 +28,14 @@ export interface Operation {
   /** The codes of the refusals this route itself can answer; the role's adds 401/403/429, every route 500/503. */
   errors: ErrorCode[];
 }
+
+/** The SQL body is checked by src/clickhouse/analystSql.ts; this is its shape. */
+const ANALYST_SQL_BODY: BodySpec = {
+  fields: {
+    sql: { kind: 'text', maxLength: ANALYST_LIMITS.maxSqlLength, required: true, description: 'One SELECT (or WITH … SELECT) statement' },
+    params: { kind: 'params', required: false, description: 'Values for {name:Type} placeholders: strings, numbers, booleans or lists of them' },
+  },
+};
 
 const COMMAND_HEADERS: Operation['headers'] = ['Idempotency-Key', 'Prefer', 'X-Correlation-Id'];
 const BODY_ERRORS: ErrorCode[] = ['VALIDATION_FAILED', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE'];
@@ -118,6 +127,36 @@ export const OPERATIONS: Operation[] = [
     errors: ['VALIDATION_FAILED'],
   },
   {
+    method: 'get',
+    path: '/analytics/revenue',
+    operationId: 'revenue',
+    summary: 'Orders, total and net revenue per hour, day or month of creation, empty buckets included',
+    role: 'read',
+    query: ['from', 'to', 'granularity'],
+    responses: { 200: { description: 'One bucket per hour, day or month of [from, to)', schema: 'RevenueSeries' } },
+    errors: ['VALIDATION_FAILED'],
+  },
+  {
+    method: 'get',
+    path: '/analytics/top-products',
+    operationId: 'topProducts',
+    summary: 'Units and revenue per product over orders created in [from, to) and not cancelled, best first',
+    role: 'read',
+    query: ['from', 'to', 'productLimit'],
+    responses: { 200: { description: 'The products', schema: 'TopProducts' } },
+    errors: ['VALIDATION_FAILED'],
+  },
+  {
+    method: 'post',
+    path: '/analytics/sql',
+    operationId: 'analyticsSql',
+    summary: 'One read-only SELECT on ClickHouse (admin keys): readonly, at most 10,000 rows, 20 MiB and 10 s',
+    role: 'admin',
+    body: ANALYST_SQL_BODY,
+    responses: { 200: { description: 'Columns with their types, then the rows', schema: 'SqlAnswer' } },
+    errors: [...BODY_ERRORS, 'SQL_NOT_ALLOWED', 'SQL_FAILED'],
+  },
+  {
     method: 'post',
     path: '/admin/projections/rebuild',
     operationId: 'rebuildProjections',
@@ -206,6 +245,14 @@ function fieldSchema(spec: FieldSpec): Schema {
       return { ...base, type: 'string', enum: [...ORDER_STATUSES] };
     case 'list':
       return { ...base, type: 'array', minItems: 1, maxItems: spec.maxItems, items: bodySchema(spec.of) };
+    case 'params':
+      return {
+        ...base,
+        type: 'object',
+        maxProperties: ANALYST_LIMITS.maxParams,
+        propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' },
+        additionalProperties: { type: ['string', 'number', 'boolean', 'array'], items: { type: ['string', 'number', 'boolean'] } },
+      };
   }
 }
 
@@ -303,6 +350,49 @@ const COMPONENTS: Record<string, Schema> = {
     required: ['status', 'checks'],
     properties: { status: { enum: ['ready', 'not ready'] }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
   },
+  RevenueSeries: {
+    type: 'object',
+    required: ['from', 'to', 'granularity', 'buckets'],
+    properties: {
+      from: instant,
+      to: instant,
+      granularity: { enum: ['hour', 'day', 'month'] },
+      buckets: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['start', 'orders', 'cancelledOrders', 'totalRevenue', 'netRevenue'],
+          properties: { start: instant, orders: { type: 'integer' }, cancelledOrders: { type: 'integer' }, totalRevenue: money, netRevenue: money },
+        },
+      },
+    },
+  },
+  TopProducts: {
+    type: 'object',
+    required: ['from', 'to', 'products'],
+    properties: {
+      from: instant,
+      to: instant,
+      products: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['productId', 'units', 'orders', 'revenue'],
+          properties: { productId: { type: 'string' }, units: { type: 'integer' }, orders: { type: 'integer' }, revenue: money },
+        },
+      },
+    },
+  },
+  SqlAnswer: {
+    type: 'object',
+    required: ['columns', 'rows', 'rowCount', 'statistics'],
+    properties: {
+      columns: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, type: { type: 'string', description: 'ClickHouse type' } } } },
+      rows: { type: 'array', items: { type: 'object', description: 'Column name → value (64-bit integers as strings)' } },
+      rowCount: { type: 'integer' },
+      statistics: { type: 'object', properties: { elapsedSeconds: { type: 'number' }, rowsRead: { type: 'integer' }, bytesRead: { type: 'integer' } } },
+    },
+  },
   RebuildLine: { type: 'object', properties: { progress: { type: 'object' }, done: { type: 'object' }, error: { type: 'string' } } },
   Problem: {
     type: 'object',
@@ -361,7 +451,10 @@ function operationObject(operation: Operation): Schema {
           : { type: 'string', maxLength: LIMITS.idMaxLength, ...(match[1] === 'commandId' ? {} : { pattern: ID_PATTERN.source }) },
     });
   }
-  for (const name of operation.query ?? []) parameters.push({ name, in: 'query', required: false, ...QUERY_PARAMS[name] });
+  for (const id of operation.query ?? []) {
+    const { name, ...spec } = { name: id, ...QUERY_PARAMS[id] };
+    parameters.push({ name, in: 'query', required: false, ...spec });
+  }
   for (const header of operation.headers ?? []) parameters.push(HEADERS[header]);
 
   const responses: Record<string, Schema> = {};

@@ -3,8 +3,13 @@ import { DomainError, validationFailed } from '../domain/errors';
 import { isOrderStatus, ORDER_STATUSES, OrderStatus } from '../domain/order';
 import { LIMITS, parseId } from '../domain/validation';
 import { decodeCursor } from '../clickhouse/orderQueries';
+import type { Granularity } from '../clickhouse/analytics';
 
 type Query = Record<string, string | string[] | undefined>;
+
+/** Most buckets one revenue request may ask for (a month by hour, three years by day). */
+export const MAX_BUCKETS = 2000;
+export const MAX_PRODUCTS = 100;
 
 /** Every query parameter of the API, as the OpenAPI document describes it; the parsers below use the same bounds. */
 export const QUERY_PARAMS = {
@@ -27,6 +32,15 @@ export const QUERY_PARAMS = {
   consistency: {
     description: 'strong: read the order from its workflow (the write model) instead of the read model',
     schema: { type: 'string', enum: ['eventual', 'strong'], default: 'eventual' },
+  },
+  granularity: {
+    description: `Bucket size; at most ${MAX_BUCKETS} buckets per request`,
+    schema: { type: 'string', enum: ['hour', 'day', 'month'], default: 'day' },
+  },
+  productLimit: {
+    name: 'limit',
+    description: `How many products, 1 to ${MAX_PRODUCTS}`,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_PRODUCTS, default: 10 },
   },
 } as const;
 
@@ -118,4 +132,19 @@ export function parseConsistency(query: Query): 'eventual' | 'strong' {
   if (raw === undefined || raw === 'eventual') return 'eventual';
   if (raw === 'strong') return 'strong';
   throw new DomainError('VALIDATION_FAILED', 'consistency: must be strong or eventual', [{ field: 'consistency', message: 'must be strong or eventual' }]);
+}
+
+export function parseGranularity(query: Query): Granularity {
+  const raw = single(query, 'granularity') ?? 'day';
+  if (raw !== 'hour' && raw !== 'day' && raw !== 'month') throw validationFailed([{ field: 'granularity', message: 'must be hour, day or month' }]);
+  return raw;
+}
+
+export function parseProductLimit(query: Query): number {
+  const raw = single(query, 'limit');
+  if (raw === undefined) return 10;
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PRODUCTS) {
+    throw validationFailed([{ field: 'limit', message: `must be an integer from 1 to ${MAX_PRODUCTS}` }]);
+  }
+  return Number(raw);
 }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ClickHouseClient, createClient } from '@clickhouse/client';
 import type { Config } from '../config';
 import { PooledConnection } from './chdbPool';
+import { ANALYST_SETTINGS } from './analystSql';
 
 export interface ClickHouse {
   /** Reads and writes: the event log's inserts, the schema, rebuilds. */
@@ -16,6 +17,8 @@ export interface ClickHouse {
    * can write or run away, whatever it is asked.
    */
   reader: ClickHouseClient;
+  /** For analysts' own SQL (`POST /analytics/sql`): `readonly = 1`, tighter limits they cannot lift. */
+  analyst: ClickHouseClient;
   /** The database every table lives in; a checked identifier, safe to put in DDL. */
   database: string;
   /** The ClickHouse cluster the schema is created on (CLICKHOUSE_CLUSTER); unset on one server. */
@@ -62,14 +65,23 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
       max_open_connections: 32,
       clickhouse_settings: READ_ONLY_SETTINGS,
     });
+    const analyst = createClient({
+      url: config.clickhouseUrl,
+      username: config.clickhouseUser,
+      password: config.clickhousePassword,
+      request_timeout: 30_000,
+      max_open_connections: 4,
+      clickhouse_settings: Object.fromEntries(ANALYST_SETTINGS.map(([name, value]) => [name, String(value)])),
+    });
     return {
       client,
       reader,
+      analyst,
       database: config.clickhouseDatabase,
       cluster: config.clickhouseCluster,
       embedded: false,
       close: async () => {
-        await Promise.all([client.close(), reader.close()]);
+        await Promise.all([client.close(), reader.close(), analyst.close()]);
       },
     };
   }
@@ -82,9 +94,11 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
   fs.mkdirSync(dir, { recursive: true });
   let connection;
   let readConnections;
+  let analystConnection;
   try {
     connection = new PooledConnection(Array.from({ length: EMBEDDED_CONNECTIONS }, () => createChdbConnection({ path: dir })));
     readConnections = Array.from({ length: EMBEDDED_READ_CONNECTIONS }, () => createChdbConnection({ path: dir }));
+    analystConnection = createChdbConnection({ path: dir });
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/lock/i.test(message)) {
@@ -98,15 +112,22 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
   for (const readConnection of readConnections) {
     for (const statement of settings) await readConnection.command({ query: statement } as Parameters<typeof readConnection.command>[0]);
   }
+  for (const [name, value] of ANALYST_SETTINGS) {
+    await analystConnection.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` } as Parameters<
+      typeof analystConnection.command
+    >[0]);
+  }
   const client = createClient({ connection } as Parameters<typeof createClient>[0]);
   const reader = createClient({ connection: new PooledConnection(readConnections) } as Parameters<typeof createClient>[0]);
+  const analyst = createClient({ connection: analystConnection } as Parameters<typeof createClient>[0]);
   return {
     client,
     reader,
+    analyst,
     database: config.clickhouseDatabase,
     embedded: true,
     async close() {
-      await Promise.all([client.close(), reader.close()]);
+      await Promise.all([client.close(), reader.close(), analyst.close()]);
       // chDB keeps running an aborted query; wait so the data directory is really released.
       await chdb.drainPending?.();
     },

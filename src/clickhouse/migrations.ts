@@ -137,6 +137,43 @@ export const MIGRATIONS: Migration[] = [
       SELECT ${ORDER_FROM_EVENT} FROM ${db}.order_events`,
     ],
   },
+  {
+    version: 3,
+    name: 'order lines for analytics',
+    statements: ({ db, onCluster, engine, dedup }) => [
+      // One row per line of every order, from its OrderCreated event: lines never change after.
+      // Whether an order counts (not cancelled) is read from orders_by_created at query time, so a
+      // cancellation after the fact changes the answer at once, with nothing to correct here.
+      `CREATE TABLE IF NOT EXISTS ${db}.order_lines${onCluster}
+      (
+        order_id String,
+        line UInt16 COMMENT 'position of the line in the order, from 1',
+        product_id String,
+        quantity UInt32,
+        price Decimal(18, 2) COMMENT 'unit price',
+        revenue Decimal(18, 2) COMMENT 'quantity × price',
+        customer_id String,
+        created_at ${DATETIME} COMMENT 'when the order was created'
+      )
+      ENGINE = ${engine('ReplacingMergeTree')}
+      PARTITION BY toYYYYMM(created_at)
+      ORDER BY (created_at, order_id, line)
+      SETTINGS ${dedup}`,
+      `CREATE MATERIALIZED VIEW IF NOT EXISTS ${db}.order_lines_mv${onCluster} TO ${db}.order_lines AS
+      SELECT
+        order_id,
+        toUInt16(line_number) AS line,
+        JSONExtractString(item, 'productId') AS product_id,
+        toUInt32(JSONExtractUInt(item, 'quantity')) AS quantity,
+        toDecimal64(JSONExtractRaw(item, 'price'), 2) AS price,
+        toDecimal64(quantity * price, 2) AS revenue,
+        customer_id,
+        created_at
+      FROM ${db}.order_events
+      ARRAY JOIN JSONExtractArrayRaw(payload, 'items') AS item, arrayEnumerate(JSONExtractArrayRaw(payload, 'items')) AS line_number
+      WHERE event_type = 'OrderCreated'`,
+    ],
+  },
 ];
 
 /** The read-model tables and the views that feed them, in the order a rebuild refills them. */
@@ -144,4 +181,5 @@ export const PROJECTIONS = [
   { table: 'orders_by_id', view: 'orders_by_id_mv' },
   { table: 'orders_by_customer', view: 'orders_by_customer_mv' },
   { table: 'orders_by_created', view: 'orders_by_created_mv' },
+  { table: 'order_lines', view: 'order_lines_mv' },
 ] as const;

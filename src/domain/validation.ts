@@ -122,6 +122,7 @@ export type FieldSpec = { required: boolean; description: string } & (
   | { kind: 'price' }
   | { kind: 'status' }
   | { kind: 'list'; of: BodySpec; maxItems: number }
+  | { kind: 'params' }
 );
 
 export interface BodySpec {
@@ -176,6 +177,8 @@ function readField(check: Checker, spec: FieldSpec, value: unknown, at: string):
       return check.price(value, at);
     case 'status':
       return check.status(value, at);
+    case 'params':
+      return value; // checked where it is used (src/clickhouse/analystSql.ts)
     case 'list': {
       if (value === undefined || value === null) return check.fail(at, 'is required');
       if (!Array.isArray(value)) return check.fail(at, 'must be an array');

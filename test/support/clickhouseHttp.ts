@@ -113,7 +113,8 @@ export async function serveClickHouseOverHttp(
       if (name.startsWith('param_')) params.push(`SET ${name} = ${literal(value)}`);
       else if (!NOT_SETTINGS.has(name) && !HTTP_ONLY.has(name)) settings.push([name, value]);
     }
-    settings.sort(([a], [b]) => a.localeCompare(b));
+    // readonly last: once a session is read-only it may not change any other setting.
+    settings.sort(([a], [b]) => (a === 'readonly' ? 1 : b === 'readonly' ? -1 : a.localeCompare(b)));
     const format = url.searchParams.get('default_format') ?? 'TabSeparated';
     const session = await sessionFor(settings);
     const run = () => session.queryAsync(params.length > 0 ? `${params.join('; ')}; ${sql}` : sql, { format });

@@ -34,7 +34,7 @@ describe('the schema on a ClickHouse cluster (CLICKHOUSE_CLUSTER)', () => {
 
   it('makes every table Replicated, with the shard and replica macros and its version column kept', () => {
     const engines = statements.map((statement) => /ENGINE = (\S+?\(.*?\))\s/s.exec(statement)?.[1]).filter(Boolean);
-    expect(engines).toHaveLength(5); // schema_migrations, order_events, three read models
+    expect(engines).toHaveLength(6); // schema_migrations, order_events, three order read models, order_lines
     for (const engine of engines)
       expect(engine).toMatch(/^ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
     expect(engines.filter((engine) => engine!.endsWith(', version)'))).toHaveLength(3);
