@@ -16,6 +16,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends wget && rm -rf 
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
+COPY dashboard dashboard
 USER node
 EXPOSE 3000
 CMD ["node", "dist/src/bin/startApi.js"]

@@ -13,6 +13,8 @@ export interface Config {
   temporalAddress?: string;
   temporalDevPort: number;
   temporalUiPort: number;
+  /** TEMPORAL_UI_URL: the Temporal Web UI the dashboard links orders to (the embedded one by default). */
+  temporalUiUrl?: string;
   temporalNamespace: string;
   temporalTaskQueue: string;
   temporalCliPath?: string;
@@ -81,6 +83,19 @@ function readInteger(env: Env, name: string, fallback: number, lowest: number, h
     return fallback;
   }
   return Number(raw);
+}
+
+function readUrl(env: Env, name: string, problems: string[]): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
+    return raw.replace(/\/$/, '');
+  } catch {
+    problems.push(`${name}=${JSON.stringify(raw)}: must be an http:// or https:// URL`);
+    return undefined;
+  }
 }
 
 function optional(env: Env, name: string): string | undefined {
@@ -165,6 +180,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     temporalAddress,
     temporalDevPort: readPort(env, 'TEMPORAL_DEV_PORT', 7233, problems),
     temporalUiPort: readPort(env, 'TEMPORAL_UI_PORT', 8233, problems),
+    temporalUiUrl: readUrl(env, 'TEMPORAL_UI_URL', problems),
     temporalNamespace: optional(env, 'TEMPORAL_NAMESPACE') ?? 'default',
     temporalTaskQueue: optional(env, 'TEMPORAL_TASK_QUEUE') ?? 'orders',
     temporalCliPath: optional(env, 'TEMPORAL_CLI_PATH'),

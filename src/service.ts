@@ -191,6 +191,10 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         rebuild: (onProgress) => rebuildProjections(ch, onProgress),
         enableBenchRoutes: config.enableBenchRoutes,
         metrics,
+        dashboard: {
+          temporalUiUrl: config.temporalUiUrl ?? (devServer?.uiUrl ? `http://localhost:${config.temporalUiPort}` : undefined),
+          namespace: config.temporalNamespace,
+        },
         auth: { keys: apiKeys, rateLimitRps: config.rateLimitRps, adminRateLimitRps: config.adminRateLimitRps },
       });
       koaApp = app;

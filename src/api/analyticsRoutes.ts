@@ -4,7 +4,7 @@
  */
 import Router from '@koa/router';
 import type { ClickHouse } from '../clickhouse/client';
-import { bucketStarts, revenueSeries, topProducts } from '../clickhouse/analytics';
+import { bucketStarts, recentOrders, revenueSeries, topProducts } from '../clickhouse/analytics';
 import { checkAnalystParams, checkAnalystSql, runAnalystSql } from '../clickhouse/analystSql';
 import { validationFailed } from '../domain/errors';
 import { readJsonBody } from './body';
@@ -28,6 +28,10 @@ export function analyticsRoutes(ch: ClickHouse, now: () => Date = () => new Date
     const { from, to } = parseRange(ctx.query, now());
     const limit = parseProductLimit(ctx.query);
     ctx.body = { from: from.toISOString(), to: to.toISOString(), products: await topProducts(ch, from, to, limit) };
+  });
+
+  router.get('/analytics/recent-orders', async (ctx) => {
+    ctx.body = { orders: await recentOrders(ch, parseProductLimit(ctx.query)) };
   });
 
   router.post('/analytics/sql', async (ctx) => {

@@ -11,6 +11,7 @@ import { orderRoutes, OrderRouteDeps } from './orderRoutes';
 import { adminRoutes, AdminRouteDeps } from './adminRoutes';
 import { benchRoutes } from './benchRoutes';
 import { docsRoutes } from './docsRoutes';
+import { dashboardRoutes, DashboardOptions } from './dashboardRoutes';
 import { analyticsRoutes } from './analyticsRoutes';
 import { commandTypeOf, Metrics } from '../metrics';
 
@@ -23,6 +24,8 @@ export interface AppDeps extends OrderRouteDeps, Partial<AdminRouteDeps> {
   log: Logger;
   /** Served at /metrics (any valid key may read it) and fed by every request. */
   metrics?: Metrics;
+  /** The dashboard's links to each order's workflow. */
+  dashboard?: DashboardOptions;
   auth: AuthOptions;
   readiness: () => Promise<Readiness>;
   enableBenchRoutes?: boolean;
@@ -106,7 +109,7 @@ export function createApp(deps: AppDeps): Koa {
     });
   }
 
-  const routers = [health, docsRoutes(), orderRoutes(deps), analyticsRoutes(deps.ch, deps.now)];
+  const routers = [health, docsRoutes(), dashboardRoutes(deps.dashboard ?? { namespace: 'default' }), orderRoutes(deps), analyticsRoutes(deps.ch, deps.now)];
   if (deps.rebuild) routers.push(adminRoutes({ rebuild: deps.rebuild }));
   if (deps.enableBenchRoutes) routers.push(benchRoutes(deps.ch));
   for (const router of routers) {

@@ -83,9 +83,11 @@ export interface AuthOptions {
   adminRateLimitRps: number;
 }
 
-/** The role a request needs, or undefined for the open routes: health and the API's documentation. */
+/** The role a request needs, or undefined for the open routes: health, documentation, the dashboard's files. */
 export function requiredRole(method: string, path: string): Role | undefined {
   if (path === '/healthz' || path === '/readyz' || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/')) return undefined;
+  // The dashboard's page and files hold no data; it reads the API with its user's key.
+  if (path === '/' || path.startsWith('/dashboard/')) return undefined;
   if (path === '/admin' || path.startsWith('/admin/') || path === '/analytics/sql') return 'admin';
   return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
 }

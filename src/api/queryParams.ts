@@ -39,7 +39,7 @@ export const QUERY_PARAMS = {
   },
   productLimit: {
     name: 'limit',
-    description: `How many products, 1 to ${MAX_PRODUCTS}`,
+    description: `How many to answer, 1 to ${MAX_PRODUCTS}`,
     schema: { type: 'integer', minimum: 1, maximum: MAX_PRODUCTS, default: 10 },
   },
 } as const;

@@ -5,6 +5,7 @@
  */
 import type { ClickHouse } from './client';
 import { toClickHouseTime } from './eventLog';
+import { ORDER_COLUMNS, OrderRow, OrderView, toView } from './orderQueries';
 import { centsFromDecimalString, toAmount } from '../domain/money';
 
 export type Granularity = 'hour' | 'day' | 'month';
@@ -111,4 +112,22 @@ export async function topProducts(ch: ClickHouse, from: Date, to: Date, limit: n
     orders: Number(row.orders),
     revenue: toAmount(centsFromDecimalString(row.revenue_total)),
   }));
+}
+
+/**
+ * The most recently created orders, newest first (the last 30 days of orders are looked at). The
+ * columns are qualified: the selected ones are aliased to strings under the same names.
+ */
+export async function recentOrders(ch: ClickHouse, limit: number): Promise<OrderView[]> {
+  const db = ch.database;
+  const result = await ch.reader.query({
+    query: `SELECT ${ORDER_COLUMNS}
+      FROM ${db}.orders_by_created AS o FINAL
+      WHERE o.created_at >= (SELECT max(created_at) FROM ${db}.orders_by_created) - INTERVAL 30 DAY
+      ORDER BY o.created_at DESC, o.order_id
+      LIMIT {limit:UInt32}`,
+    query_params: { limit },
+    format: 'JSONEachRow',
+  });
+  return (await result.json<OrderRow>()).map(toView);
 }

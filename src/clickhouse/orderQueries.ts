@@ -26,7 +26,7 @@ export interface OrderStatistics {
   ordersByStatus: Record<OrderStatus, number>;
 }
 
-interface OrderRow {
+export interface OrderRow {
   order_id: string;
   customer_id: string;
   customer_name: string;
@@ -39,11 +39,11 @@ interface OrderRow {
 }
 
 /** Read models keep every version until merges catch up; FINAL reads the latest one per order. */
-const ORDER_COLUMNS = `
+export const ORDER_COLUMNS = `
   order_id, customer_id, customer_name, item_count, toString(total) AS total, status,
   toString(created_at) AS created_at, toString(updated_at) AS updated_at, version`;
 
-function toView(row: OrderRow): OrderView {
+export function toView(row: OrderRow): OrderView {
   return {
     orderId: row.order_id,
     customerId: row.customer_id,

@@ -1,9 +1,13 @@
 /**
  * Runs once before the suite: makes sure a Temporal CLI is available (installing the pinned one
- * into .tools/ if needed, exactly as `npm start` would), so test files only look it up.
+ * into .tools/ if needed, exactly as `npm start` would), so test files only look it up; and, as
+ * root, installs Debian's Chromium for the dashboard test if it is missing.
  */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { locateTemporalBinary } from '../../src/temporal/temporalBinary';
-import { toolsDir } from '../../src/paths';
+import { projectRoot, toolsDir } from '../../src/paths';
 
 export default async function globalSetup(): Promise<void> {
   const binary = locateTemporalBinary({
@@ -14,4 +18,10 @@ export default async function globalSetup(): Promise<void> {
     say: (message) => process.stderr.write(`[setup] ${message}\n`),
   });
   if (binary.kind === 'path') process.env.TEMPORAL_CLI_PATH = binary.path;
+
+  if (!process.env.CHROMIUM_PATH && !fs.existsSync('/usr/bin/chromium') && process.getuid?.() === 0) {
+    process.stderr.write('[setup] installing Debian chromium for the dashboard test (scripts/install-chromium.sh)\n');
+    const installed = spawnSync(path.join(projectRoot(), 'scripts', 'install-chromium.sh'), { stdio: 'inherit', timeout: 600_000 });
+    if (installed.status !== 0) process.stderr.write('[setup] chromium could not be installed; the dashboard test will say so\n');
+  }
 }
