@@ -408,7 +408,16 @@ describe('GET /metrics', () => {
     const order = await created(orderBody());
     expectProblem(await post(`/orders/${order.orderId}/status`, { status: 'DELIVERED' }), 409, 'INVALID_TRANSITION');
     await readModelAt(order.orderId, 1);
-    const reply = await get('/metrics');
+    // The append's metrics are counted as its insert returns, a moment after the read model shows it.
+    const appended = (text: string) => sample(text, 'orders_projection_lag_seconds_count') - sample(before, 'orders_projection_lag_seconds_count');
+    const reply = await eventually(
+      async () => {
+        const scraped = await get('/metrics');
+        return appended(scraped.body as string) >= 1 ? scraped : undefined;
+      },
+      10_000,
+      'the append to be counted',
+    );
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
     const page = reply.body as string;
