@@ -45,6 +45,7 @@ export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promis
   if (service.apiUrl) {
     const local = service.apiUrl.replace('127.0.0.1', 'localhost');
     say(`API ready at ${local}`);
+    say(`  dashboard at ${local}/ · API docs at ${local}/docs`);
   }
   if (service.generatedApiKey) {
     const { key, created } = service.generatedApiKey;
