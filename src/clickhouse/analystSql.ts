@@ -123,6 +123,9 @@ export function checkAnalystSql(sql: unknown): string {
   if (bare.includes(';')) throw refuse('sql: must be one statement');
   if (!/^\(*\s*(SELECT|WITH)\b/i.test(bare)) throw refuse('sql: must be a SELECT statement (or WITH … SELECT)');
   if (/\bINTO\s+OUTFILE\b|\bFROM\s+INFILE\b/i.test(bare)) throw refuse('sql: may not read or write files');
+  // The session is readonly = 1, which refuses this too; saying so here keeps the limits fixed
+  // whatever a server's own settings profile allows.
+  if (/\bSETTINGS\s+\w+\s*=/i.test(bare)) throw refuse("sql: may not change settings; the limits of analysts' queries are fixed");
   const outside = OUTSIDE_CALL.exec(bare);
   if (outside) throw refuse(`sql: ${outside[1]}() reaches outside the database and is not allowed`);
   return sql.trim().replace(/;\s*$/, '');

@@ -202,12 +202,19 @@ describe('POST /analytics/sql', () => {
     ['another database engine', "SELECT * FROM mysql('db:3306', 'shop', 'orders', 'u', 'p')"],
     ['a program', "SELECT * FROM executable('ls', 'LineAsString')"],
     ['writing a file', "SELECT 1 INTO OUTFILE '/tmp/out.csv'"],
+    ['raising its own limits', 'SELECT 1 SETTINGS max_execution_time = 1000'],
     ['an unclosed string', "SELECT 'x"],
     ['nothing', '   '],
   ])('refuses %s before running it (SQL_NOT_ALLOWED)', async (_what, statement) => {
     const reply = await sql({ sql: statement });
     expect(reply.status).toBe(400);
     expect(reply.body.code).toBe('SQL_NOT_ALLOWED');
+  });
+
+  it('reads the settings table, which is not a SETTINGS clause', async () => {
+    const reply = await sql({ sql: "SELECT name FROM system.settings WHERE name = 'readonly'" });
+    expect(reply.status).toBe(200);
+    expect(reply.body.rows).toEqual([{ name: 'readonly' }]);
   });
 
   it('keeps semicolons and function names inside strings and comments harmless', async () => {
@@ -220,7 +227,7 @@ describe('POST /analytics/sql', () => {
     ['a statement ClickHouse cannot parse', 'SELECT FROM WHERE'],
     ['an unknown table', 'SELECT * FROM orders.nope'],
     ['more rows than allowed', 'SELECT number FROM system.numbers LIMIT 20000'],
-    ['raising its own limits', 'SELECT 1 SETTINGS max_execution_time = 1000'],
+    ['a statement that fails as it runs', "SELECT 1 FROM system.one WHERE 0 UNION ALL SELECT throwIf(1, 'refused')"],
   ])('answers %s with SQL_FAILED and ClickHouse’s reason', async (_what, statement) => {
     const reply = await sql({ sql: statement });
     expect(reply.status).toBe(400);
