@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { ClickHouse } from '../clickhouse/client';
-import { lastCustomerName, listOrders, orderById, orderStatistics } from '../clickhouse/orderQueries';
+import { lastCustomerName, otherReadModelsAt, listOrders, orderById, orderStatistics } from '../clickhouse/orderQueries';
 import { DomainError } from '../domain/errors';
 import type { CommandMeta, CreateOrder } from '../domain/order';
 import { parseCancelRequest, parseChangeStatusRequest, parseCommandId, parseCreateOrderRequest, parseId } from '../domain/validation';
@@ -120,13 +120,17 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
     }
     let view = await orderById(ch, orderId);
     if (minVersion !== undefined) {
+      // Reached means reached in every read model, so the lists and statistics read next count it.
+      const reached = async () => view !== undefined && view.version >= minVersion && (await otherReadModelsAt(ch, view, minVersion));
       const deadline = Date.now() + minVersionWaitMs;
-      while ((view?.version ?? 0) < minVersion && Date.now() < deadline) {
+      let done = await reached();
+      while (!done && Date.now() < deadline) {
         await sleep(20);
         view = await orderById(ch, orderId);
+        done = await reached();
       }
       // Say plainly when the wait ran out, rather than pretend the answer is as new as asked.
-      ctx.set('X-Read-Model-Version-Reached', String((view?.version ?? 0) >= minVersion));
+      ctx.set('X-Read-Model-Version-Reached', String(done));
     }
     if (!view) throw notFound(orderId);
     ctx.body = view;

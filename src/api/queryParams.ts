@@ -26,7 +26,8 @@ export const QUERY_PARAMS = {
   },
   to: { description: 'End of the range, excluded; default: now', schema: { type: 'string', examples: ['2026-12-01'] } },
   minVersion: {
-    description: 'Wait (at most 5 s) until the read model has this version; X-Read-Model-Version-Reached says whether it did',
+    description:
+      'Wait (at most 5 s) until every read model has this version of the order (so lists and statistics count it); X-Read-Model-Version-Reached says whether they did',
     schema: { type: 'integer', minimum: 1, maximum: 999_999_999 },
   },
   consistency: {

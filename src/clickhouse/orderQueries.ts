@@ -68,6 +68,25 @@ export async function orderById(ch: ClickHouse, orderId: string): Promise<OrderV
   return row ? toView(row) : undefined;
 }
 
+/**
+ * Whether every other read model holds this version of the order too. One insert feeds all the
+ * read models, but each commits on its own, in an order ClickHouse does not promise: a reader can
+ * see the order's own row before the lists and statistics have it. Asked only while a client waits
+ * for a version (`?minVersion=`), so that "reached" means reached everywhere.
+ */
+export async function otherReadModelsAt(ch: ClickHouse, view: OrderView, version: number): Promise<boolean> {
+  const db = ch.database;
+  const [row] = await rows<{ by_customer: number | string; by_created: number | string; lines: number | string }>(
+    ch,
+    `SELECT
+       (SELECT max(version) FROM ${db}.orders_by_customer WHERE customer_id = {customerId:String} AND order_id = {orderId:String}) AS by_customer,
+       (SELECT max(version) FROM ${db}.orders_by_created WHERE created_at = {createdAt:DateTime64(3, 'UTC')} AND order_id = {orderId:String}) AS by_created,
+       (SELECT count() FROM ${db}.order_lines WHERE created_at = {createdAt:DateTime64(3, 'UTC')} AND order_id = {orderId:String}) AS lines`,
+    { orderId: view.orderId, customerId: view.customerId, createdAt: toClickHouseTime(view.createdAt) },
+  );
+  return Number(row?.by_customer ?? 0) >= version && Number(row?.by_created ?? 0) >= version && Number(row?.lines ?? 0) > 0;
+}
+
 export interface OrderListFilter {
   status?: OrderStatus;
   customerId?: string;
