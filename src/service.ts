@@ -201,12 +201,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
       const server = http.createServer(app.callback());
       server.keepAliveTimeout = 65_000;
       server.on('clientError', answerClientError);
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.port, '0.0.0.0', () => resolve());
-      });
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : config.port;
+      const port = await listen(server, config.port);
       apiUrl = `http://127.0.0.1:${port}`;
       stack.push('the HTTP server', () => closeServer(server));
     }
@@ -223,10 +218,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
           () => response.writeHead(500).end(),
         );
       });
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.metricsPort, '0.0.0.0', () => resolve());
-      });
+      await listen(server, config.metricsPort);
       say(`metrics at http://localhost:${config.metricsPort}/metrics`);
       stack.push('the metrics server', () => closeServer(server));
     }
@@ -259,6 +251,17 @@ function temporalRetries(): GrpcRetryOptions {
       status.code === GrpcStatus.UNAVAILABLE ? Math.min(300, defaults.delayFunction(attempt, status)) : defaults.delayFunction(attempt, status),
     retryableDecider: (attempt, status) => (status.code === GrpcStatus.UNAVAILABLE ? attempt < 4 : defaults.retryableDecider(attempt, status)),
   };
+}
+
+/** Listens on every interface; resolves with the port (the system's choice for 0). */
+function listen(server: http.Server, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
 }
 
 /** Stops accepting connections, lets in-flight requests finish (bounded), then closes idle ones. */

@@ -46,33 +46,28 @@ export function embeddedClickHousePath(dataDir: string): string {
   return path.join(dataDir, 'clickhouse');
 }
 
+/** Settings as `[name, value]` pairs, in the order they must be applied (readonly last). */
+type SessionSettings = Array<[string, string | number]>;
+
+const READER_SETTINGS: SessionSettings = Object.entries(READ_ONLY_SETTINGS);
+
 export async function openClickHouse(config: Config): Promise<ClickHouse> {
   if (config.clickhouseUrl) {
-    const client = createClient({
-      url: config.clickhouseUrl,
-      username: config.clickhouseUser,
-      password: config.clickhousePassword,
-      request_timeout: 30_000,
-      // Let the server keep idle connections; the default keep-alive suits a long-lived service.
-      max_open_connections: 32,
-    });
-    // Over HTTP, settings travel with each request: the reader is the same server with its own.
-    const reader = createClient({
-      url: config.clickhouseUrl,
-      username: config.clickhouseUser,
-      password: config.clickhousePassword,
-      request_timeout: 30_000,
-      max_open_connections: 32,
-      clickhouse_settings: READ_ONLY_SETTINGS,
-    });
-    const analyst = createClient({
-      url: config.clickhouseUrl,
-      username: config.clickhouseUser,
-      password: config.clickhousePassword,
-      request_timeout: 30_000,
-      max_open_connections: 4,
-      clickhouse_settings: Object.fromEntries(ANALYST_SETTINGS.map(([name, value]) => [name, String(value)])),
-    });
+    // Over HTTP, settings travel with each request: the reader and the analyst are the same server
+    // with settings of their own.
+    const connect = (settings: SessionSettings, maxOpenConnections: number) =>
+      createClient({
+        url: config.clickhouseUrl,
+        username: config.clickhouseUser,
+        password: config.clickhousePassword,
+        request_timeout: 30_000,
+        // Let the server keep idle connections; the default keep-alive suits a long-lived service.
+        max_open_connections: maxOpenConnections,
+        clickhouse_settings: Object.fromEntries(settings.map(([name, value]) => [name, String(value)])),
+      });
+    const client = connect([], 32);
+    const reader = connect(READER_SETTINGS, 32);
+    const analyst = connect(ANALYST_SETTINGS, 4);
     return {
       client,
       reader,
@@ -92,13 +87,14 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
   const chdb = require('chdb') as typeof import('chdb');
   const dir = embeddedClickHousePath(config.dataDir);
   fs.mkdirSync(dir, { recursive: true });
-  let connection;
+  const open = (count: number) => Array.from({ length: count }, () => createChdbConnection({ path: dir }));
+  let writeConnections;
   let readConnections;
-  let analystConnection;
+  let analystConnections;
   try {
-    connection = new PooledConnection(Array.from({ length: EMBEDDED_CONNECTIONS }, () => createChdbConnection({ path: dir })));
-    readConnections = Array.from({ length: EMBEDDED_READ_CONNECTIONS }, () => createChdbConnection({ path: dir }));
-    analystConnection = createChdbConnection({ path: dir });
+    writeConnections = open(EMBEDDED_CONNECTIONS);
+    readConnections = open(EMBEDDED_READ_CONNECTIONS);
+    analystConnections = open(1);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/lock/i.test(message)) {
@@ -106,20 +102,19 @@ export async function openClickHouse(config: Config): Promise<ClickHouse> {
     }
     throw error;
   }
-  // chDB applies a query's settings with SET, which stays on the connection: the reader gets
-  // connections of its own, set once here, so that no setting leaks to the writer or back.
-  const settings = Object.entries(READ_ONLY_SETTINGS).map(([name, value]) => `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}`);
-  for (const readConnection of readConnections) {
-    for (const statement of settings) await readConnection.command({ query: statement } as Parameters<typeof readConnection.command>[0]);
-  }
-  for (const [name, value] of ANALYST_SETTINGS) {
-    await analystConnection.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` } as Parameters<
-      typeof analystConnection.command
-    >[0]);
-  }
-  const client = createClient({ connection } as Parameters<typeof createClient>[0]);
-  const reader = createClient({ connection: new PooledConnection(readConnections) } as Parameters<typeof createClient>[0]);
-  const analyst = createClient({ connection: analystConnection } as Parameters<typeof createClient>[0]);
+  // chDB applies a query's settings with SET, which stays on the connection: the reader and the
+  // analyst get connections of their own, set once here, so that no setting leaks between them.
+  const settle = async (connections: typeof readConnections, settings: SessionSettings) => {
+    for (const connection of connections) {
+      for (const [name, value] of settings) {
+        await connection.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` } as Parameters<typeof connection.command>[0]);
+      }
+    }
+    return createClient({ connection: new PooledConnection(connections) } as Parameters<typeof createClient>[0]);
+  };
+  const client = await settle(writeConnections, []);
+  const reader = await settle(readConnections, READER_SETTINGS);
+  const analyst = await settle(analystConnections, ANALYST_SETTINGS);
   return {
     client,
     reader,
