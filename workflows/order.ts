@@ -10,6 +10,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -40,6 +41,9 @@ import {
 
 /** Enough to answer any realistic client retry; bounded so continue-as-new stays small. */
 const RECENT_COMMANDS_KEPT = 200;
+/** How long a command's answer may wait for its events to reach the event log. */
+const APPEND_WAIT = '2 seconds';
+const ANSWER_AFTER_APPEND = 'answer-after-append';
 /** A workflow started without its create command (which the API never does) gives up after this. */
 const AWAIT_CREATE_TIMEOUT = '1 hour';
 
@@ -175,12 +179,22 @@ function asFailure(error: unknown): unknown {
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWorkflowResult> {
   const order = new OrderEntity(input);
 
-  const handleUpdate = (command: OrderCommand): OrderSnapshot => {
+  const handleUpdate = async (command: OrderCommand): Promise<OrderSnapshot> => {
+    let answer: OrderSnapshot;
     try {
-      return order.handle(command);
+      answer = order.handle(command);
     } catch (error) {
       throw asFailure(error);
     }
+    // Answer once the command's events are in the event log, so that a client reading right after
+    // its 2xx finds them in every read model; but not later than APPEND_WAIT: while ClickHouse is
+    // away a command is still accepted (its events wait in the outbox) and answered.
+    // (Patched: workflows that answered at once before this change replay as they ran.)
+    if (patched(ANSWER_AFTER_APPEND)) {
+      const appended = () => !order.outbox.some(({ event }) => event.version <= answer.version);
+      if (!appended()) await condition(appended, APPEND_WAIT);
+    }
+    return answer;
   };
   const validateUpdate = (command: OrderCommand): void => {
     try {
@@ -198,9 +212,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     }
   };
 
-  setHandler(createOrderUpdate, async (command) => handleUpdate(command), { validator: validateUpdate });
-  setHandler(changeOrderStatusUpdate, async (command) => handleUpdate(command), { validator: validateUpdate });
-  setHandler(cancelOrderUpdate, async (command) => handleUpdate(command), { validator: validateUpdate });
+  setHandler(createOrderUpdate, handleUpdate, { validator: validateUpdate });
+  setHandler(changeOrderStatusUpdate, handleUpdate, { validator: validateUpdate });
+  setHandler(cancelOrderUpdate, handleUpdate, { validator: validateUpdate });
   setHandler(createOrderSignal, handleSignal);
   setHandler(changeOrderStatusSignal, handleSignal);
   setHandler(cancelOrderSignal, handleSignal);
