@@ -61,6 +61,22 @@ async function readModelAt(orderId: string, version: number) {
 }
 
 describe('POST /orders', () => {
+  it('answers after the order is in every read model: a read right after the 201 finds it', async () => {
+    const body = orderBody();
+    expect((await post('/orders', body)).status).toBe(201);
+    // No minVersion: the answer itself waited for the append.
+    const [byId, byCustomer, stats] = await Promise.all([
+      get(`/orders/${body.orderId}`),
+      get(`/customers/${body.customerId}/orders`),
+      get(`/analytics/recent-orders?limit=100`),
+    ]);
+    expect(byId.body).toMatchObject({ orderId: body.orderId, version: 1, status: 'PENDING' });
+    expect(byCustomer.body.orders.map((order: { orderId: string }) => order.orderId)).toEqual([body.orderId]);
+    expect(stats.body.orders.map((order: { orderId: string }) => order.orderId)).toContain(body.orderId);
+    expect((await post(`/orders/${body.orderId}/status`, { status: 'CONFIRMED' })).status).toBe(200);
+    expect((await get(`/orders/${body.orderId}`)).body).toMatchObject({ version: 2, status: 'CONFIRMED' });
+  });
+
   it('answers 201 with the write model, its exact total and a Location', async () => {
     const body = orderBody();
     const reply = await post('/orders', body);
