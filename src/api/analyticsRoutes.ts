@@ -8,7 +8,7 @@ import { bucketStarts, recentOrders, revenueSeries, topProducts } from '../click
 import { checkAnalystParams, checkAnalystSql, runAnalystSql } from '../clickhouse/analystSql';
 import { validationFailed } from '../domain/errors';
 import { readJsonBody } from './body';
-import { MAX_BUCKETS, parseGranularity, parseProductLimit, parseRange } from './queryParams';
+import { MAX_BUCKETS, parseGranularity, parseShortLimit, parseRange } from './queryParams';
 
 export function analyticsRoutes(ch: ClickHouse, now: () => Date = () => new Date()): Router {
   const router = new Router();
@@ -26,12 +26,12 @@ export function analyticsRoutes(ch: ClickHouse, now: () => Date = () => new Date
 
   router.get('/analytics/top-products', async (ctx) => {
     const { from, to } = parseRange(ctx.query, now());
-    const limit = parseProductLimit(ctx.query);
+    const limit = parseShortLimit(ctx.query);
     ctx.body = { from: from.toISOString(), to: to.toISOString(), products: await topProducts(ch, from, to, limit) };
   });
 
   router.get('/analytics/recent-orders', async (ctx) => {
-    ctx.body = { orders: await recentOrders(ch, parseProductLimit(ctx.query)) };
+    ctx.body = { orders: await recentOrders(ch, parseShortLimit(ctx.query)) };
   });
 
   router.post('/analytics/sql', async (ctx) => {

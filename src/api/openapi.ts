@@ -142,7 +142,7 @@ export const OPERATIONS: Operation[] = [
     operationId: 'topProducts',
     summary: 'Units and revenue per product over orders created in [from, to) and not cancelled, best first',
     role: 'read',
-    query: ['from', 'to', 'productLimit'],
+    query: ['from', 'to', 'shortLimit'],
     responses: { 200: { description: 'The products', schema: 'TopProducts' } },
     errors: ['VALIDATION_FAILED'],
   },
@@ -152,7 +152,7 @@ export const OPERATIONS: Operation[] = [
     operationId: 'recentOrders',
     summary: 'The most recently created orders, newest first (for the dashboard)',
     role: 'read',
-    query: ['productLimit'],
+    query: ['shortLimit'],
     responses: { 200: { description: 'The orders', schema: 'RecentOrders' } },
     errors: ['VALIDATION_FAILED'],
   },
@@ -262,7 +262,7 @@ export const OPERATIONS: Operation[] = [
 export function errorCodesOf(operation: Operation): ErrorCode[] {
   const codes = new Set<ErrorCode>(operation.errors);
   if (operation.role !== 'none') ['UNAUTHORIZED', 'FORBIDDEN', 'RATE_LIMITED'].forEach((code) => codes.add(code as ErrorCode));
-  if (operation.role !== 'none' && operation.path !== '/metrics') ['INTERNAL', 'UNAVAILABLE'].forEach((code) => codes.add(code as ErrorCode));
+  if (operation.role !== 'none') ['INTERNAL', 'UNAVAILABLE'].forEach((code) => codes.add(code as ErrorCode));
   ['METHOD_NOT_ALLOWED', 'HEADERS_TOO_LARGE', 'MALFORMED_REQUEST'].forEach((code) => codes.add(code as ErrorCode));
   return [...codes];
 }

@@ -9,7 +9,7 @@ type Query = Record<string, string | string[] | undefined>;
 
 /** Most buckets one revenue request may ask for (a month by hour, three years by day). */
 export const MAX_BUCKETS = 2000;
-export const MAX_PRODUCTS = 100;
+export const MAX_SHORT_LIST = 100;
 
 /** Every query parameter of the API, as the OpenAPI document describes it; the parsers below use the same bounds. */
 export const QUERY_PARAMS = {
@@ -38,10 +38,10 @@ export const QUERY_PARAMS = {
     description: `Bucket size; at most ${MAX_BUCKETS} buckets per request`,
     schema: { type: 'string', enum: ['hour', 'day', 'month'], default: 'day' },
   },
-  productLimit: {
+  shortLimit: {
     name: 'limit',
-    description: `How many to answer, 1 to ${MAX_PRODUCTS}`,
-    schema: { type: 'integer', minimum: 1, maximum: MAX_PRODUCTS, default: 10 },
+    description: `How many to answer, 1 to ${MAX_SHORT_LIST}`,
+    schema: { type: 'integer', minimum: 1, maximum: MAX_SHORT_LIST, default: 10 },
   },
 } as const;
 
@@ -141,11 +141,12 @@ export function parseGranularity(query: Query): Granularity {
   return raw;
 }
 
-export function parseProductLimit(query: Query): number {
+/** `?limit=` of the short lists (top products, recent orders): 1 to MAX_SHORT_LIST, default 10. */
+export function parseShortLimit(query: Query): number {
   const raw = single(query, 'limit');
   if (raw === undefined) return 10;
-  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_PRODUCTS) {
-    throw validationFailed([{ field: 'limit', message: `must be an integer from 1 to ${MAX_PRODUCTS}` }]);
+  if (!/^\d{1,4}$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_SHORT_LIST) {
+    throw validationFailed([{ field: 'limit', message: `must be an integer from 1 to ${MAX_SHORT_LIST}` }]);
   }
   return Number(raw);
 }
