@@ -9,7 +9,8 @@ import { startTestStack, TestStack } from '../support/stack';
 
 const SOAK = process.env.SOAK === '1';
 const OUTAGES = SOAK ? 5 : 1;
-const OUTAGE_MS = SOAK ? 20_000 : 4_000;
+const OUTAGE_MS = SOAK ? 20_000 : 8_000;
+const LANES = 8;
 
 let stack: TestStack;
 let writesFail = false;
@@ -34,15 +35,17 @@ afterAll(async () => {
 it(
   'keeps acknowledging commands while ClickHouse refuses writes, and catches up after, losing and doubling nothing',
   async () => {
-    const load = new CommandLoad(() => stack.apiUrl, { lanes: 8 }).start();
+    const load = new CommandLoad(() => stack.apiUrl, { lanes: LANES }).start();
     try {
       await load.progress(20);
       for (let outage = 0; outage < OUTAGES; outage += 1) {
         writesFail = true;
         const acknowledgedBefore = load.figures.acknowledged;
         await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-        // Commands go on being accepted while the log cannot be written.
-        expect(load.figures.acknowledged - acknowledgedBefore).toBeGreaterThan(10);
+        // Commands go on being accepted while the log cannot be written. Each answer then waits out
+        // the workflow's bound on the append (2 s), so a lane gets about one answer per 2 s: over
+        // the outage that is several per lane, and at least one per lane is the promise.
+        expect(load.figures.acknowledged - acknowledgedBefore).toBeGreaterThanOrEqual(LANES);
         writesFail = false;
         await load.progress(20);
       }
