@@ -13,36 +13,43 @@ export interface ActivityDeps {
 }
 
 export function createActivities({ eventLog, metrics }: ActivityDeps) {
+  /** Offers an order's events to the event log, which writes those it does not hold yet. */
+  async function deliver(events: RecordedEvent[]): Promise<number> {
+    if (!Array.isArray(events)) throw ApplicationFailure.nonRetryable('events must be an array', 'VALIDATION_FAILED');
+    if (metrics && Context.current().info.attempt > 1) metrics.appendRetries.inc();
+    const ids = {
+      orderId: events[0]?.event.orderId,
+      versions: events.map(({ event }) => event.version),
+      commandIds: events.map(({ event }) => event.commandId),
+      correlationIds: [...new Set(events.map(({ event }) => event.correlationId))],
+    };
+    try {
+      const written = await eventLog.append(events);
+      Context.current().log.info('events delivered', { ...ids, written, alreadyInLog: events.length - written });
+      return written;
+    } catch (error) {
+      Context.current().log.warn('delivering events failed; will retry', { ...ids, error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
   return {
     /**
-     * Appends an order's events to the event log; completes only once they are written. Safe to
-     * retry: events carry deterministic ids and every read model ignores a second copy.
+     * The workflow's delivery of its outbox, some time after the commands were answered: the API
+     * appends a command's events itself before answering, so usually every event is in the log
+     * already and nothing is written. This makes sure of it when the API could not (it crashed,
+     * or ClickHouse was away). Safe to retry: events carry deterministic ids.
+     */
+    async deliverOrderEvents(events: RecordedEvent[]): Promise<number> {
+      return deliver(events);
+    },
+
+    /**
+     * The delivery of workflows that ran before the API appended events itself (still scheduled
+     * when their histories replay): the same, at once after each command.
      */
     async recordOrderEvents(events: RecordedEvent[]): Promise<void> {
-      if (!Array.isArray(events)) throw ApplicationFailure.nonRetryable('events must be an array', 'VALIDATION_FAILED');
-      if (metrics && Context.current().info.attempt > 1) metrics.appendRetries.inc();
-      try {
-        await eventLog.append(events);
-        Context.current().log.info('events appended', {
-          orderId: events[0]?.event.orderId,
-          versions: events.map(({ event }) => event.version),
-          commandIds: events.map(({ event }) => event.commandId),
-          correlationIds: [...new Set(events.map(({ event }) => event.correlationId))],
-        });
-        if (metrics) {
-          const now = Date.now();
-          for (const { event } of events) metrics.projectionLag.observe(Math.max(0, now - Date.parse(event.occurredAt)) / 1000);
-        }
-      } catch (error) {
-        Context.current().log.warn('appending events failed; will retry', {
-          orderId: events[0]?.event.orderId,
-          versions: events.map((entry) => entry.event.version),
-          commandIds: events.map((entry) => entry.event.commandId),
-          correlationIds: [...new Set(events.map((entry) => entry.event.correlationId))],
-          error: error instanceof Error ? error.message : String(error),
-        });
-        throw error;
-      }
+      await deliver(events);
     },
   };
 }

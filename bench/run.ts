@@ -1,5 +1,7 @@
 /**
  * `npm run bench` (full), `npm run bench -- --quick` (a few minutes), `--tiny` (a smoke run).
+ * `--only a,c` runs some scenarios alone (a and b share a phase, as do a and e); `--profile DIR`
+ * saves the service's CPU profile. Both are for finding where the time goes.
  *
  * Starts the service as `npm start` does, in a child process on a scratch data directory, and
  * measures, each against a baseline from the same run on the same machine:
@@ -290,6 +292,10 @@ async function main(): Promise<void> {
   const size: Size = process.argv.includes('--tiny') ? 'tiny' : process.argv.includes('--quick') ? 'quick' : 'full';
   const settings = SETTINGS[size];
   const outDir = argument('--out') ?? path.join(root, 'bench', 'results');
+  // A run of some scenarios only does not replace the figures of the last complete one.
+  const partial = argument('--only') !== undefined;
+  const only = new Set((argument('--only') ?? 'a,b,c,d,e').split(',').map((phase) => phase.trim()));
+  const runs = (...phases: string[]) => phases.some((phase) => only.has(phase));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orders-bench-'));
   const port = await freePort();
   const temporalPort = await freePort();
@@ -297,7 +303,10 @@ async function main(): Promise<void> {
   const started = new Date();
   say(`order service benchmark (${size}) on ${os.cpus().length} cpus, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; data in ${dataDir}`);
 
-  const service = new Background(process.execPath, ['--import', 'tsx', path.join(root, 'src', 'bin', 'start.ts')], {
+  // --profile DIR: the service writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
+  const profileDir = argument('--profile');
+  const profiling = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
+  const service = new Background(process.execPath, [...profiling, '--import', 'tsx', path.join(root, 'src', 'bin', 'start.ts')], {
     cwd: root,
     env: {
       ...process.env,
@@ -334,7 +343,7 @@ async function main(): Promise<void> {
     let lagTimeouts = 0;
     const concurrencies = Object.keys(settings.ordersAt).map(Number);
     const top = Math.max(...concurrencies);
-    for (const concurrency of concurrencies) {
+    for (const concurrency of runs('a', 'b', 'e') ? concurrencies : []) {
       const orders = settings.ordersAt[concurrency];
       say(`(a) commands at concurrency ${concurrency}: ${orders} orders × 4 commands over HTTP …`);
       const pids = { service: service.child.pid!, temporal };
@@ -361,114 +370,117 @@ async function main(): Promise<void> {
       }
     }
     const peaks = watch.stop();
-    const lag = distribution(allLags);
-    scenarios.push({
-      name: `projection lag at concurrency ${top}`,
-      unit: 'ms',
-      count: lag.count,
-      latencyMs: lag,
-      target: 'p50 ≤ 150, p99 ≤ 1000',
-      met: lag.p50 <= 150 && lag.p99 <= 1000 && lagTimeouts === 0,
-      ...(lagTimeouts ? { note: `${lagTimeouts} not visible within 10 s` } : {}),
-    });
-    const serviceMemory = memoryOf(service.child.pid!);
-    const servicePeak = Math.max(peaks.get('service') ?? 0, serviceMemory.peak);
-    scenarios.push({
-      name: 'service peak RSS during (a)',
-      unit: 'MiB',
-      count: 1,
-      throughput: servicePeak / 2 ** 20,
-      target: '≤ 1024 MiB',
-      met: servicePeak <= 2 ** 30,
-    });
-    if (temporal) {
-      const temporalPeak = Math.max(peaks.get('temporal') ?? 0, memoryOf(temporal).peak);
-      scenarios.push({ name: 'Temporal dev server peak RSS during (a)', unit: 'MiB', count: 1, throughput: temporalPeak / 2 ** 20 });
-    }
-
-    say(`(c) event ingestion: ${settings.ingestOrders} orders × 4 events, activity path vs bulk vs single rows …`);
-    const ingest = (
-      await json<IngestFigures>(api, 'POST', '/admin/bench/ingest', {
-        orders: settings.ingestOrders,
-        concurrency: 64,
-        singleRowSample: Math.min(500, settings.ingestOrders * 4),
-      })
-    ).body;
-    const toFloor = ingest.activityEventsPerSecond / ingest.singleRowEventsPerSecond;
-    const toCeiling = ingest.activityEventsPerSecond / ingest.bulkEventsPerSecond;
-    scenarios.push({
-      name: 'ingestion: activity path ÷ single-row inserts',
-      unit: 'ev/s',
-      count: ingest.events,
-      throughput: ingest.activityEventsPerSecond,
-      baseline: { name: `single-row inserts (${ingest.singleRowSample} rows)`, throughput: ingest.singleRowEventsPerSecond },
-      ratio: toFloor,
-      target: '≥ 20',
-      met: toFloor >= 20,
-      note: `${ingest.activityBatches} inserts`,
-    });
-    scenarios.push({
-      name: 'ingestion: activity path ÷ one bulk insert',
-      unit: 'ev/s',
-      count: ingest.events,
-      throughput: ingest.activityEventsPerSecond,
-      baseline: { name: 'one bulk insert', throughput: ingest.bulkEventsPerSecond },
-      ratio: toCeiling,
-      target: '≥ 0.5',
-      met: toCeiling >= 0.5,
-    });
-
-    say(`(d) generating ${settings.generatedOrders.toLocaleString('en')} orders into the event log …`);
-    const year = 2025;
-    const generation = await fetch(`${api}/admin/bench/generate`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...auth() },
-      body: JSON.stringify({ orders: settings.generatedOrders, year }),
-    });
-    let generatedMillis = 0;
-    for await (const line of ndjsonLines(generation)) {
-      if (line.error) throw new Error(`generation failed: ${String(line.error)}`);
-      const progress = line.progress as { orders: number; total: number; millis: number } | undefined;
-      if (progress)
-        say(`    ${progress.orders.toLocaleString('en')} / ${progress.total.toLocaleString('en')} orders (${(progress.millis / 1000).toFixed(0)} s)`);
-      if (line.merged) say(`    merged ${String(line.merged)}`);
-      if (line.done) generatedMillis = (line.done as { millis: number }).millis;
-    }
-    scenarios.push({
-      name: 'generate orders into the log and read models',
-      unit: 'orders/s',
-      count: settings.generatedOrders,
-      throughput: settings.generatedOrders / (generatedMillis / 1000),
-    });
-
-    const plan = queryPlan(settings.generatedOrders, settings.queryIterations, year);
-    say(`    timing each query ${settings.queryIterations}× in-process (baseline) …`);
-    const direct = (await json<QueryTimings>(api, 'POST', '/admin/bench/direct', plan)).body;
-    for (const kind of Object.keys(plan) as QueryKind[]) {
-      say(`    timing ${QUERY_NAMES[kind]} over HTTP …`);
-      const timings: number[] = [];
-      for (const parameter of plan[kind]) {
-        const t = performance.now();
-        const reply = await json(api, 'GET', httpRoute(kind, parameter));
-        if (reply.status !== 200) throw new Error(`${httpRoute(kind, parameter)} answered ${reply.status}`);
-        timings.push(reply.at - t);
-      }
-      const http = distribution(timings);
-      const baseline = distribution(direct[kind]);
-      const ratio = http.p50 / baseline.p50;
-      const target = QUERY_TARGETS[kind];
+    if (runs('a', 'b', 'e')) {
+      const lag = distribution(allLags);
       scenarios.push({
-        name: `query at ${(settings.generatedOrders / 1e6).toFixed(settings.generatedOrders < 1e6 ? 2 : 0)}M orders: ${QUERY_NAMES[kind]}`,
+        name: `projection lag at concurrency ${top}`,
         unit: 'ms',
-        count: http.count,
-        latencyMs: http,
-        baseline: { name: 'same query in-process, no HTTP', latencyMs: baseline },
-        ratio,
-        target: `p99 ${target ? `≤ ${target} ms, ` : ''}HTTP ÷ direct p50 ≤ 1.3`,
-        met: (target === undefined || http.p99 <= target) && ratio <= 1.3,
+        count: lag.count,
+        latencyMs: lag,
+        target: 'p50 ≤ 150, p99 ≤ 1000',
+        met: lag.p50 <= 150 && lag.p99 <= 1000 && lagTimeouts === 0,
+        ...(lagTimeouts ? { note: `${lagTimeouts} not visible within 10 s` } : {}),
+      });
+      const serviceMemory = memoryOf(service.child.pid!);
+      const servicePeak = Math.max(peaks.get('service') ?? 0, serviceMemory.peak);
+      scenarios.push({
+        name: 'service peak RSS during (a)',
+        unit: 'MiB',
+        count: 1,
+        throughput: servicePeak / 2 ** 20,
+        target: '≤ 1024 MiB',
+        met: servicePeak <= 2 ** 30,
+      });
+      if (temporal) {
+        const temporalPeak = Math.max(peaks.get('temporal') ?? 0, memoryOf(temporal).peak);
+        scenarios.push({ name: 'Temporal dev server peak RSS during (a)', unit: 'MiB', count: 1, throughput: temporalPeak / 2 ** 20 });
+      }
+    }
+    if (runs('c')) {
+      say(`(c) event ingestion: ${settings.ingestOrders} orders × 4 events, activity path vs bulk vs single rows …`);
+      const ingest = (
+        await json<IngestFigures>(api, 'POST', '/admin/bench/ingest', {
+          orders: settings.ingestOrders,
+          concurrency: 64,
+          singleRowSample: Math.min(500, settings.ingestOrders * 4),
+        })
+      ).body;
+      const toFloor = ingest.activityEventsPerSecond / ingest.singleRowEventsPerSecond;
+      const toCeiling = ingest.activityEventsPerSecond / ingest.bulkEventsPerSecond;
+      scenarios.push({
+        name: 'ingestion: activity path ÷ single-row inserts',
+        unit: 'ev/s',
+        count: ingest.events,
+        throughput: ingest.activityEventsPerSecond,
+        baseline: { name: `single-row inserts (${ingest.singleRowSample} rows)`, throughput: ingest.singleRowEventsPerSecond },
+        ratio: toFloor,
+        target: '≥ 20',
+        met: toFloor >= 20,
+        note: `${ingest.activityBatches} inserts`,
+      });
+      scenarios.push({
+        name: 'ingestion: activity path ÷ one bulk insert',
+        unit: 'ev/s',
+        count: ingest.events,
+        throughput: ingest.activityEventsPerSecond,
+        baseline: { name: 'one bulk insert', throughput: ingest.bulkEventsPerSecond },
+        ratio: toCeiling,
+        target: '≥ 0.5',
+        met: toCeiling >= 0.5,
       });
     }
+    if (runs('d')) {
+      say(`(d) generating ${settings.generatedOrders.toLocaleString('en')} orders into the event log …`);
+      const year = 2025;
+      const generation = await fetch(`${api}/admin/bench/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...auth() },
+        body: JSON.stringify({ orders: settings.generatedOrders, year }),
+      });
+      let generatedMillis = 0;
+      for await (const line of ndjsonLines(generation)) {
+        if (line.error) throw new Error(`generation failed: ${String(line.error)}`);
+        const progress = line.progress as { orders: number; total: number; millis: number } | undefined;
+        if (progress)
+          say(`    ${progress.orders.toLocaleString('en')} / ${progress.total.toLocaleString('en')} orders (${(progress.millis / 1000).toFixed(0)} s)`);
+        if (line.merged) say(`    merged ${String(line.merged)}`);
+        if (line.done) generatedMillis = (line.done as { millis: number }).millis;
+      }
+      scenarios.push({
+        name: 'generate orders into the log and read models',
+        unit: 'orders/s',
+        count: settings.generatedOrders,
+        throughput: settings.generatedOrders / (generatedMillis / 1000),
+      });
 
+      const plan = queryPlan(settings.generatedOrders, settings.queryIterations, year);
+      say(`    timing each query ${settings.queryIterations}× in-process (baseline) …`);
+      const direct = (await json<QueryTimings>(api, 'POST', '/admin/bench/direct', plan)).body;
+      for (const kind of Object.keys(plan) as QueryKind[]) {
+        say(`    timing ${QUERY_NAMES[kind]} over HTTP …`);
+        const timings: number[] = [];
+        for (const parameter of plan[kind]) {
+          const t = performance.now();
+          const reply = await json(api, 'GET', httpRoute(kind, parameter));
+          if (reply.status !== 200) throw new Error(`${httpRoute(kind, parameter)} answered ${reply.status}`);
+          timings.push(reply.at - t);
+        }
+        const http = distribution(timings);
+        const baseline = distribution(direct[kind]);
+        const ratio = http.p50 / baseline.p50;
+        const target = QUERY_TARGETS[kind];
+        scenarios.push({
+          name: `query at ${(settings.generatedOrders / 1e6).toFixed(settings.generatedOrders < 1e6 ? 2 : 0)}M orders: ${QUERY_NAMES[kind]}`,
+          unit: 'ms',
+          count: http.count,
+          latencyMs: http,
+          baseline: { name: 'same query in-process, no HTTP', latencyMs: baseline },
+          ratio,
+          target: `p99 ${target ? `≤ ${target} ms, ` : ''}HTTP ÷ direct p50 ≤ 1.3`,
+          met: (target === undefined || http.p99 <= target) && ratio <= 1.3,
+        });
+      }
+    }
     printTable(scenarios);
     let commit = 'unknown';
     try {
@@ -479,7 +491,13 @@ async function main(): Promise<void> {
     const result = {
       date: started.toISOString(),
       commit,
-      command: `npm run bench${size === 'full' ? '' : ` -- --${size}`}`,
+      // What reproduces these figures (not where they were written to).
+      command: [
+        'npm run bench',
+        ...(size === 'full' && !partial ? [] : ['--']),
+        ...(size === 'full' ? [] : [`--${size}`]),
+        ...(partial ? ['--only', [...only].join(',')] : []),
+      ].join(' '),
       machine: {
         cpus: os.cpus().length,
         cpuModel: os.cpus()[0]?.model,
@@ -492,9 +510,10 @@ async function main(): Promise<void> {
     };
     fs.mkdirSync(outDir, { recursive: true });
     const stamp = started.toISOString().replace(/[:.]/g, '-');
-    fs.writeFileSync(path.join(outDir, 'latest.json'), `${JSON.stringify(result, null, 2)}\n`);
-    fs.writeFileSync(path.join(outDir, `${stamp}-${size}.json`), `${JSON.stringify(result, null, 2)}\n`);
-    say(`\nwrote ${path.join(outDir, 'latest.json')}`);
+    const file = path.join(outDir, partial ? `${stamp}-${size}-only-${[...only].join('')}.json` : 'latest.json');
+    fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+    if (!partial) fs.writeFileSync(path.join(outDir, `${stamp}-${size}.json`), `${JSON.stringify(result, null, 2)}\n`);
+    say(`\nwrote ${file}`);
   } finally {
     worker?.shutdown();
     await workerRun?.catch(() => {});

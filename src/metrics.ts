@@ -41,7 +41,7 @@ export class Metrics {
 
   readonly appendBatchRows = new Histogram({
     name: 'orders_event_append_batch_rows',
-    help: 'Events per insert into the event log (group commit across activities)',
+    help: 'Events per insert into the event log (group commit across commands and deliveries)',
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 5000],
     registers: [this.registry],
   });
@@ -56,7 +56,13 @@ export class Metrics {
 
   readonly appendRetries = new Counter({
     name: 'orders_event_append_retries_total',
-    help: 'Append activities run again after a failed attempt',
+    help: 'Delivery activities run again after a failed attempt',
+    registers: [this.registry],
+  });
+
+  readonly appendsDeferred = new Counter({
+    name: 'orders_event_appends_deferred_total',
+    help: 'Commands answered before their events were appended (ClickHouse slow or away); their workflows deliver them',
     registers: [this.registry],
   });
 

@@ -13,7 +13,7 @@ import type { Logger } from './logger';
 import { createApp, Readiness } from './api/app';
 import { answerClientError } from './api/problem';
 import { ClickHouse, openClickHouse } from './clickhouse/client';
-import { EventLogWriter, EventRow, insertEventRows } from './clickhouse/eventLog';
+import { EventLogWriter, eventsFullyIn, EventRow, fromClickHouseTime, insertEventRows } from './clickhouse/eventLog';
 import { pingClickHouse } from './clickhouse/orderQueries';
 import { rebuildProjections } from './clickhouse/rebuild';
 import { applySchema, schemaIsCurrent } from './clickhouse/schema';
@@ -26,6 +26,12 @@ import { toolsDir } from './paths';
 import { Metrics } from './metrics';
 import { lockDataDir } from './dataDirLock';
 import { ensureGeneratedApiKey } from './apiKeyFile';
+
+/**
+ * How long a command's answer waits for its events to be appended. Past it (ClickHouse slow or
+ * away) the command is answered anyway: it is in Temporal, and its workflow delivers the events.
+ */
+const APPEND_WAIT_MS = 2000;
 
 export interface Roles {
   api: boolean;
@@ -119,23 +125,28 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
     stack.push('ClickHouse', () => ch.close());
     await applySchema(ch, say);
 
+    // One writer per process: the API appends the events of the commands it answers, the worker
+    // delivers what the API could not; in one process they share its batches.
+    const failWrites = options.faults?.failClickHouseWrites;
+    const write = (rows: EventRow[]) => (failWrites?.() ? Promise.reject(new Error('injected fault: ClickHouse refuses writes')) : insertEventRows(ch, rows));
+    const eventLog = new EventLogWriter(write, (rows) => eventsFullyIn(ch, rows), {
+      onBatch: (rows, millis, error) => {
+        metrics.appendDuration.observe({ result: error ? 'failed' : 'ok' }, millis / 1000);
+        if (error) {
+          log.warn({ rows: rows.length, millis, err: error }, 'event log insert failed');
+          return;
+        }
+        if (rows.length > 0) metrics.appendBatchRows.observe(rows.length);
+        metrics.eventsAppended.inc(rows.length);
+        const now = Date.now();
+        for (const row of rows) metrics.projectionLag.observe(Math.max(0, now - Date.parse(fromClickHouseTime(row.occurred_at))) / 1000);
+        log.debug({ rows: rows.length, millis }, 'event log insert');
+      },
+    });
+    stack.push('the event log writer', () => eventLog.close());
+
     let worker: RunningWorker | undefined;
     if (roles.worker) {
-      const failWrites = options.faults?.failClickHouseWrites;
-      const write = (rows: EventRow[]) => (failWrites?.() ? Promise.reject(new Error('injected fault: ClickHouse refuses writes')) : insertEventRows(ch, rows));
-      const eventLog = new EventLogWriter(write, {
-        onBatch: (rows, millis, error) => {
-          metrics.appendDuration.observe({ result: error ? 'failed' : 'ok' }, millis / 1000);
-          if (error) {
-            log.warn({ rows, millis, err: error }, 'event log insert failed');
-            return;
-          }
-          metrics.appendBatchRows.observe(rows);
-          metrics.eventsAppended.inc(rows);
-          log.debug({ rows, millis }, 'event log insert');
-        },
-      });
-      stack.push('the event log writer', () => eventLog.close());
       say(`starting the order worker on task queue ${config.temporalTaskQueue}`);
       worker = await startOrderWorker({
         connection: temporalConnectionOptions(temporalAddress, devServer ? undefined : config.temporalSecurity),
@@ -164,7 +175,25 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
       });
       stack.push('the Temporal client', () => connection.close());
       const client = new Client({ connection, namespace: config.temporalNamespace });
-      const gateway = new OrderGateway(client, { taskQueue: config.temporalTaskQueue });
+      const gateway = new OrderGateway(client, {
+        taskQueue: config.temporalTaskQueue,
+        appendEvents: async (events) => {
+          const appended = await eventLog.appendWithin(events, APPEND_WAIT_MS);
+          const ids = {
+            orderId: events[0].event.orderId,
+            versions: events.map(({ event }) => event.version),
+            commandIds: events.map(({ event }) => event.commandId),
+            correlationIds: [...new Set(events.map(({ event }) => event.correlationId))],
+          };
+          if (appended.outcome === 'appended') {
+            log.info({ ...ids, written: appended.written }, 'events appended');
+            return;
+          }
+          // The command stands (Temporal holds it); its workflow delivers the events a little later.
+          metrics.appendsDeferred.inc();
+          log.warn({ ...ids, err: appended.error }, 'events not appended in time; their workflow will deliver them');
+        },
+      });
       let schemaChecked = false;
       const readiness = async (): Promise<Readiness> => {
         const checks: Record<string, string> = {};

@@ -7,9 +7,15 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderSnapshot, OrderState, RecordedEvent } from '../src/domain/order';
 
-export const createOrderUpdate = defineUpdate<OrderSnapshot, [CreateOrder]>('createOrder');
-export const changeOrderStatusUpdate = defineUpdate<OrderSnapshot, [ChangeOrderStatus]>('changeOrderStatus');
-export const cancelOrderUpdate = defineUpdate<OrderSnapshot, [CancelOrder]>('cancelOrder');
+/**
+ * An Update's answer: the order after the command, and the events its caller is to append to the
+ * event log before answering its own client (absent from workflows that appended them themselves).
+ */
+export type CommandAnswer = OrderSnapshot & { eventsToAppend?: RecordedEvent[] };
+
+export const createOrderUpdate = defineUpdate<CommandAnswer, [CreateOrder]>('createOrder');
+export const changeOrderStatusUpdate = defineUpdate<CommandAnswer, [ChangeOrderStatus]>('changeOrderStatus');
+export const cancelOrderUpdate = defineUpdate<CommandAnswer, [CancelOrder]>('cancelOrder');
 
 export const createOrderSignal = defineSignal<[CreateOrder]>('createOrder');
 export const changeOrderStatusSignal = defineSignal<[ChangeOrderStatus]>('changeOrderStatus');

@@ -1,8 +1,8 @@
 /**
- * Appending to `order_events`. Events from every workflow in this worker are gathered into one
- * insert (chDB ignores async_insert, and ClickHouse prefers few large inserts to many small ones):
- * while one insert runs, the next batch fills, and each caller is answered only once the insert
- * holding its events has been acknowledged.
+ * Appending to `order_events`. Events from every caller in a process are gathered into one insert
+ * (chDB ignores async_insert, and ClickHouse prefers few large inserts to many small ones): while
+ * one insert runs, the next batch fills, and each caller is answered only once the insert holding
+ * its events has been acknowledged.
  */
 import type { ClickHouse } from './client';
 import type { OrderEvent, RecordedEvent } from '../domain/order';
@@ -84,20 +84,86 @@ export async function insertEventRows(ch: ClickHouse, rows: EventRow[]): Promise
   await ch.client.insert({ table: `${ch.database}.order_events`, values: rows, format: 'JSONEachRow' });
 }
 
+/**
+ * Which of these rows' events are fully in: in the log, and in every read model (each holds the
+ * order at this version or a later one). One insert feeds the log and then each read model, but
+ * they commit one by one; a crash in between leaves an event in the log that some read model
+ * lacks. Such an event is written again: the log's engine merges the copy away and the read
+ * models take what they missed.
+ */
+export async function eventsFullyIn(ch: ClickHouse, rows: EventRow[]): Promise<Set<string>> {
+  if (rows.length === 0) return new Set();
+  const db = ch.database;
+  const distinct = (values: string[]) => [...new Set(values)];
+  // Each read model is searched by its own sort key, so that every part of this is a point lookup.
+  const found = await ch.client.query({
+    query: `SELECT 'log' AS source, event_id AS id, toUInt32(0) AS n FROM ${db}.order_events
+              WHERE order_id IN {orders:Array(String)} AND event_id IN {ids:Array(String)}
+            UNION ALL SELECT 'by_id', order_id, max(version) FROM ${db}.orders_by_id
+              WHERE order_id IN {orders:Array(String)} GROUP BY order_id
+            UNION ALL SELECT 'by_customer', order_id, max(version) FROM ${db}.orders_by_customer
+              WHERE customer_id IN {customers:Array(String)} AND order_id IN {orders:Array(String)} GROUP BY order_id
+            UNION ALL SELECT 'by_created', order_id, max(version) FROM ${db}.orders_by_created
+              WHERE created_at IN {created:Array(DateTime64(3, 'UTC'))} AND order_id IN {orders:Array(String)} GROUP BY order_id
+            UNION ALL SELECT 'lines', order_id, toUInt32(count()) FROM ${db}.order_lines
+              WHERE created_at IN {created:Array(DateTime64(3, 'UTC'))} AND order_id IN {orders:Array(String)} GROUP BY order_id`,
+    query_params: {
+      orders: distinct(rows.map((row) => row.order_id)),
+      ids: rows.map((row) => row.event_id),
+      customers: distinct(rows.map((row) => row.customer_id)),
+      created: distinct(rows.map((row) => row.created_at)),
+    },
+    format: 'JSONEachRow',
+  });
+  const logged = new Set<string>();
+  const reached = {
+    by_id: new Map<string, number>(),
+    by_customer: new Map<string, number>(),
+    by_created: new Map<string, number>(),
+    lines: new Map<string, number>(),
+  };
+  for (const { source, id, n } of await found.json<{ source: string; id: string; n: number | string }>()) {
+    if (source === 'log') logged.add(id);
+    else reached[source as keyof typeof reached].set(id, Number(n));
+  }
+  const at = (model: Map<string, number>, row: EventRow) => (model.get(row.order_id) ?? 0) >= row.version;
+  return new Set(
+    rows
+      .filter(
+        (row) =>
+          logged.has(row.event_id) &&
+          at(reached.by_id, row) &&
+          at(reached.by_customer, row) &&
+          at(reached.by_created, row) &&
+          (reached.lines.get(row.order_id) ?? 0) > 0,
+      )
+      .map((row) => row.event_id),
+  );
+}
+
 interface Pending {
   rows: EventRow[];
-  resolve: () => void;
+  resolve: (written: number) => void;
   reject: (error: unknown) => void;
 }
 
 export interface EventLogWriterOptions {
   /** The most rows one insert carries; more wait for the next. */
   maxBatchRows?: number;
-  /** Called after each insert, for metrics and tests. */
-  onBatch?: (rows: number, millis: number, error?: unknown) => void;
+  /** Called after each insert with the rows it carried, for metrics and tests. */
+  onBatch?: (rows: EventRow[], millis: number, error?: unknown) => void;
 }
 
-/** Group commit for the event log, shared by every activity of a worker process. */
+/**
+ * Group commit for the event log, shared by everything in a process that appends: the API (the
+ * events of the commands it answers) and the worker's activities (the workflows' late deliveries).
+ *
+ * The same event can be offered twice (by the API and by its workflow, or by a retry). Each batch
+ * first asks which of its events are fully in (the log and every read model) and writes only the
+ * others, and batches run one after another, so within a process an event is written once. Across
+ * processes two offers can still cross; the log's engine then merges the copies, and every read
+ * model ignores a second copy.
+ */
 export class EventLogWriter {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
@@ -106,24 +172,50 @@ export class EventLogWriter {
 
   constructor(
     private readonly write: (rows: EventRow[]) => Promise<void>,
+    private readonly inLog: (rows: EventRow[]) => Promise<Set<string>>,
     private readonly options: EventLogWriterOptions = {},
   ) {
     this.maxBatchRows = options.maxBatchRows ?? 10_000;
   }
 
   static forClickHouse(ch: ClickHouse, options?: EventLogWriterOptions): EventLogWriter {
-    return new EventLogWriter((rows) => insertEventRows(ch, rows), options);
+    return new EventLogWriter(
+      (rows) => insertEventRows(ch, rows),
+      (rows) => eventsFullyIn(ch, rows),
+      options,
+    );
   }
 
-  /** Resolves once the events are in the log; rejects if the insert carrying them failed. */
-  append(events: RecordedEvent[]): Promise<void> {
+  /**
+   * Resolves once the events are in the log, with how many of them this call wrote (the others
+   * were there already); rejects if the batch carrying them failed.
+   */
+  append(events: RecordedEvent[]): Promise<number> {
     if (this.closed) return Promise.reject(new Error('the event log writer is closed'));
-    if (events.length === 0) return Promise.resolve();
+    if (events.length === 0) return Promise.resolve(0);
     const rows = events.map(toEventRow);
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       this.queue.push({ rows, resolve, reject });
       this.flushing ??= this.drain();
     });
+  }
+
+  /**
+   * Like append, but waits at most `millis`: 'appended', or 'deferred' when the log could not be
+   * written in time (the batch still runs; its events are left to a later offer).
+   */
+  async appendWithin(events: RecordedEvent[], millis: number): Promise<{ outcome: 'appended'; written: number } | { outcome: 'deferred'; error: unknown }> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the event log was not written within ${millis} ms`)), millis);
+    });
+    try {
+      return { outcome: 'appended', written: await Promise.race([this.append(events), late]) };
+    } catch (error) {
+      return { outcome: 'deferred', error };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Waits for everything queued so far to be written, then refuses new events. */
@@ -136,14 +228,22 @@ export class EventLogWriter {
     try {
       while (this.queue.length > 0) {
         const batch = this.takeBatch();
-        const rows = batch.flatMap((pending) => pending.rows);
         const started = Date.now();
+        let rows: EventRow[] = [];
         try {
-          await this.write(rows);
-          this.options.onBatch?.(rows.length, Date.now() - started);
-          for (const pending of batch) pending.resolve();
+          const present = await this.inLog(batch.flatMap((pending) => pending.rows));
+          const written = batch.map((pending) => {
+            const missing = pending.rows.filter((row) => !present.has(row.event_id));
+            for (const row of missing) present.add(row.event_id);
+            rows.push(...missing);
+            return missing.length;
+          });
+          if (rows.length > 0) await this.write(rows);
+          this.options.onBatch?.(rows, Date.now() - started);
+          batch.forEach((pending, index) => pending.resolve(written[index]));
         } catch (error) {
-          this.options.onBatch?.(rows.length, Date.now() - started, error);
+          rows = rows.length > 0 ? rows : batch.flatMap((pending) => pending.rows);
+          this.options.onBatch?.(rows, Date.now() - started, error);
           for (const pending of batch) pending.reject(error);
         }
       }

@@ -17,7 +17,7 @@ import {
 import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { DomainError, ErrorCode, FieldError } from '../domain/errors';
-import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderCommand, OrderSnapshot } from '../domain/order';
+import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderCommand, OrderSnapshot, RecordedEvent } from '../domain/order';
 import { toAmount } from '../domain/money';
 import { lineTotalCents } from '../domain/order';
 import type { orderWorkflow } from '../../workflows/order';
@@ -26,6 +26,7 @@ import {
   cancelOrderUpdate,
   changeOrderStatusSignal,
   changeOrderStatusUpdate,
+  CommandAnswer,
   CommandOutcome,
   createOrderSignal,
   createOrderUpdate,
@@ -50,6 +51,11 @@ export interface OrderGatewayOptions {
   taskQueue: string;
   /** How long a synchronous command may wait for the workflow's answer. */
   commandTimeoutMs?: number;
+  /**
+   * Appends the events an accepted command returned to the event log, before the command is
+   * answered; it must not throw (the command stands either way: its workflow delivers them too).
+   */
+  appendEvents?: (events: RecordedEvent[]) => Promise<void>;
 }
 
 export class OrderGateway {
@@ -64,8 +70,9 @@ export class OrderGateway {
 
   /** Creates the order's workflow and the order in one step; 409 if the orderId was ever used. */
   async create(command: CreateOrder): Promise<OrderSnapshot> {
+    let answer: CommandAnswer;
     try {
-      return await this.resendUnprocessed(() =>
+      answer = await this.resendUnprocessed(() =>
         this.bounded(() =>
           this.client.workflow.executeUpdateWithStart(createOrderUpdate, {
             args: [command],
@@ -79,6 +86,7 @@ export class OrderGateway {
       if (error instanceof WorkflowExecutionAlreadyStartedError || isAlreadyStarted(error)) return this.replayFinished(command);
       throw translate(error);
     }
+    return this.settle(answer);
   }
 
   /** Sends the create as a signal: answers once Temporal has recorded it, not once it is applied. */
@@ -188,13 +196,21 @@ export class OrderGateway {
     };
   }
 
-  private async update(command: ChangeOrderStatus | CancelOrder, send: (handle: OrderHandle) => Promise<OrderSnapshot>) {
+  private async update(command: ChangeOrderStatus | CancelOrder, send: (handle: OrderHandle) => Promise<CommandAnswer>): Promise<OrderSnapshot> {
+    let answer: CommandAnswer;
     try {
-      return await this.resendUnprocessed(() => this.bounded(() => send(this.handle(command.orderId))));
+      answer = await this.resendUnprocessed(() => this.bounded(() => send(this.handle(command.orderId))));
     } catch (error) {
       if (isFinished(error)) return this.replayFinished(command);
       throw translate(error);
     }
+    return this.settle(answer);
+  }
+
+  /** Appends what the workflow handed back, so that the read models show the command once it is answered. */
+  private async settle({ eventsToAppend, ...order }: CommandAnswer): Promise<OrderSnapshot> {
+    if (eventsToAppend?.length && this.options.appendEvents) await this.options.appendEvents(eventsToAppend);
+    return order;
   }
 
   /**

@@ -87,6 +87,37 @@ describe('when the same events are delivered twice', () => {
   });
 });
 
+describe('when an event is offered again', () => {
+  it('writes nothing if the log and every read model hold it', async () => {
+    const events = history('again-1', new Date('2026-02-11T09:00:00.000Z'), [{ productId: 'p', quantity: 1, unitPriceCents: 500 }], ['CONFIRMED']);
+    expect(await writer.append(events)).toBe(2);
+    expect(await writer.append(events)).toBe(0);
+    expect(await count(`SELECT count() AS c FROM ${ch.database}.order_events WHERE order_id = 'again-1'`)).toBe(2);
+  });
+
+  it('writes it again if a read model missed it (a crash between the commits of one insert), which repairs that model', async () => {
+    const events = history(
+      'again-2',
+      new Date('2026-02-12T09:00:00.000Z'),
+      [{ productId: 'p', quantity: 1, unitPriceCents: 700 }],
+      ['CONFIRMED'],
+      'again-cust',
+    );
+    await writer.append(events);
+    for (const table of ['orders_by_customer', 'order_lines']) {
+      await ch.client.command({ query: `DELETE FROM ${ch.database}.${table} WHERE order_id = 'again-2'` });
+    }
+    expect((await listOrders(ch, { customerId: 'again-cust', limit: 10 })).orders).toEqual([]);
+
+    expect(await writer.append(events)).toBe(2);
+    expect((await listOrders(ch, { customerId: 'again-cust', limit: 10 })).orders).toEqual([
+      expect.objectContaining({ orderId: 'again-2', version: 2, status: 'CONFIRMED' }),
+    ]);
+    expect(await count(`SELECT count() AS c FROM ${ch.database}.order_lines WHERE order_id = 'again-2'`)).toBe(1);
+    expect(await count(`SELECT count() AS c FROM ${ch.database}.order_events FINAL WHERE order_id = 'again-2'`)).toBe(2);
+  });
+});
+
 describe('statistics', () => {
   const from = new Date('2026-05-01T00:00:00Z');
   const to = new Date('2026-05-02T00:00:00Z');

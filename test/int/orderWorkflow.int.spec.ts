@@ -27,6 +27,7 @@ let running: Promise<void>;
 let gateway: OrderGateway;
 let client: Client;
 const delivered: EventRow[] = [];
+let eventLog: EventLogWriter;
 
 beforeAll(async () => {
   env = await TestWorkflowEnvironment.createLocal({
@@ -36,9 +37,14 @@ beforeAll(async () => {
       extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AFTER}`],
     },
   });
-  const eventLog = new EventLogWriter(async (rows) => {
-    delivered.push(...rows);
-  });
+  // An event log in memory, written through the real writer by the gateway (the API's append)
+  // and by the workflow's delivery activity, as in the service.
+  eventLog = new EventLogWriter(
+    async (rows) => {
+      delivered.push(...rows);
+    },
+    async (rows) => new Set(delivered.filter((row) => rows.some((offered) => offered.event_id === row.event_id)).map((row) => row.event_id)),
+  );
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: TASK_QUEUE,
@@ -47,7 +53,7 @@ beforeAll(async () => {
   });
   running = worker.run();
   client = env.client;
-  gateway = new OrderGateway(client, { taskQueue: TASK_QUEUE });
+  gateway = new OrderGateway(client, { taskQueue: TASK_QUEUE, appendEvents: (events) => eventLog.append(events).then(() => undefined) });
 });
 
 afterAll(async () => {
@@ -124,6 +130,30 @@ describe('when an order is created by update', () => {
     const again = await gateway.create(command);
     expect(again).toEqual(first);
     await eventually(async () => (eventsOf(command.orderId).length === 2 ? true : undefined));
+    expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderStatusChanged']);
+  });
+});
+
+describe('when its events reach the event log', () => {
+  it('has them in the log when a command is answered, and writes each once though the workflow delivers them too', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1]);
+    await gateway.changeStatus(status(command.orderId, 'CONFIRMED'));
+    expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1, 2]);
+    await gateway.cancel(cancel(command.orderId));
+    // The workflow finishes only after its own delivery, which found every event there already.
+    await client.workflow.getHandle(orderWorkflowId(command.orderId)).result();
+    expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1, 2, 3]);
+  });
+
+  it('are delivered by the workflow when the caller could not append them (it crashed, or ClickHouse was away)', async () => {
+    const withoutAppend = new OrderGateway(client, { taskQueue: TASK_QUEUE });
+    const command = createCommand();
+    await withoutAppend.create(command);
+    await withoutAppend.changeStatus(status(command.orderId, 'CONFIRMED'));
+    expect(eventsOf(command.orderId)).toEqual([]);
+    await eventually(async () => (eventsOf(command.orderId).length === 2 ? true : undefined), 15_000, 'the delivery');
     expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderStatusChanged']);
   });
 });

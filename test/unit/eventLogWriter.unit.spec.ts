@@ -1,6 +1,7 @@
 /**
- * The group commit of the event log: events from concurrent activities share inserts, and each
- * caller hears back only once the insert holding its events has succeeded (or failed).
+ * The group commit of the event log: events from concurrent callers share inserts, each caller
+ * hears back only once the insert holding its events has succeeded (or failed), and an event the
+ * log already holds, or that two callers offer, is written once.
  */
 import { EventLogWriter, EventRow } from '../../src/clickhouse/eventLog';
 import { decide, evolve, RecordedEvent, recorded } from '../../src/domain/order';
@@ -25,9 +26,24 @@ function created(orderId: string): RecordedEvent[] {
 /** A stand-in for ClickHouse whose inserts finish only when the test says so. */
 function controllableSink() {
   const inserts: Array<{ rows: EventRow[]; finish: (error?: Error) => void }> = [];
-  const write = (rows: EventRow[]) => new Promise<void>((resolve, reject) => inserts.push({ rows, finish: (error) => (error ? reject(error) : resolve()) }));
-  return { inserts, write };
+  const logged = new Set<string>();
+  const write = (rows: EventRow[]) =>
+    new Promise<void>((resolve, reject) =>
+      inserts.push({
+        rows,
+        finish: (error) => {
+          if (error) return reject(error);
+          for (const row of rows) logged.add(row.event_id);
+          resolve();
+        },
+      }),
+    );
+  const inLog = (rows: EventRow[]) => Promise.resolve(new Set(rows.map((row) => row.event_id).filter((id) => logged.has(id))));
+  return { inserts, write, inLog };
 }
+
+/** Lets the writer's lookup of what the log holds (a promise) run. */
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
 const settled = async (promise: Promise<unknown>) => {
   let state = 'pending';
@@ -42,12 +58,14 @@ const settled = async (promise: Promise<unknown>) => {
 describe('the event log writer', () => {
   it('gathers events that arrive during an insert into the next one', async () => {
     const sink = controllableSink();
-    const writer = new EventLogWriter(sink.write);
+    const writer = new EventLogWriter(sink.write, sink.inLog);
     const first = writer.append(created('a'));
     const waiting = ['b', 'c', 'd'].map((id) => writer.append(created(id)));
+    await tick();
     expect(sink.inserts).toHaveLength(1);
     sink.inserts[0].finish();
     await first;
+    await tick();
     expect(sink.inserts).toHaveLength(2);
     expect(sink.inserts[1].rows.map((row) => row.order_id)).toEqual(['b', 'c', 'd']);
     expect(await settled(waiting[0])).toBe('pending');
@@ -57,24 +75,26 @@ describe('the event log writer', () => {
 
   it('answers a caller only after its own insert, and fails only the callers of a failed insert', async () => {
     const sink = controllableSink();
-    const writer = new EventLogWriter(sink.write);
+    const writer = new EventLogWriter(sink.write, sink.inLog);
     const first = writer.append(created('a'));
     const second = writer.append(created('b'));
+    await tick();
     sink.inserts[0].finish(new Error('ClickHouse is down'));
     await expect(first).rejects.toThrow('ClickHouse is down');
     expect(await settled(second)).toBe('pending');
+    await tick();
     sink.inserts[1].finish();
-    await expect(second).resolves.toBeUndefined();
+    await expect(second).resolves.toBe(1);
   });
 
   it('keeps an insert under the row limit, never splitting one caller’s events', async () => {
     const sink = controllableSink();
-    const writer = new EventLogWriter(sink.write, { maxBatchRows: 2 });
+    const writer = new EventLogWriter(sink.write, sink.inLog, { maxBatchRows: 2 });
     const all = ['a', 'b', 'c', 'd', 'e'].map((id) => writer.append(created(id)));
-    sink.inserts[0].finish();
-    for (let i = 1; i < 4; i += 1) {
-      await new Promise((resolve) => setImmediate(resolve));
-      sink.inserts[i]?.finish();
+    for (let i = 0; i < 3; i += 1) {
+      await tick();
+      await tick();
+      sink.inserts[i].finish();
     }
     await Promise.all(all);
     expect(sink.inserts.map((insert) => insert.rows.length)).toEqual([1, 2, 2]);
@@ -82,9 +102,12 @@ describe('the event log writer', () => {
 
   it('writes every row in the log format: UTC time, exact decimal total, the payload as JSON', async () => {
     const rows: EventRow[] = [];
-    const writer = new EventLogWriter(async (batch) => {
-      rows.push(...batch);
-    });
+    const writer = new EventLogWriter(
+      async (batch) => {
+        rows.push(...batch);
+      },
+      async () => new Set<string>(),
+    );
     await writer.append(created('a'));
     expect(rows[0]).toMatchObject({
       event_id: 'a:1',
@@ -100,12 +123,42 @@ describe('the event log writer', () => {
     expect(JSON.parse(rows[0].payload)).toMatchObject({ total: 59.98, items: [{ productId: 'p', quantity: 2, price: 29.99 }] });
   });
 
+  it('writes an event once: not again when the log holds it, not twice when two callers offer it together', async () => {
+    const sink = controllableSink();
+    const writer = new EventLogWriter(sink.write, sink.inLog);
+    const first = writer.append(created('a'));
+    await tick();
+    sink.inserts[0].finish();
+    await expect(first).resolves.toBe(1);
+
+    // The workflow's late delivery of an event the API appended, alongside two offers of a new one.
+    const again = writer.append(created('a'));
+    const offers = [writer.append(created('b')), writer.append(created('b'))];
+    await tick();
+    await tick();
+    expect(sink.inserts).toHaveLength(2);
+    expect(sink.inserts[1].rows.map((row) => row.event_id)).toEqual(['b:1']);
+    sink.inserts[1].finish();
+    expect(await Promise.all([again, ...offers])).toEqual([0, 1, 0]);
+  });
+
+  it('gives up waiting for a slow log within the bound, and the events are still written', async () => {
+    const sink = controllableSink();
+    const writer = new EventLogWriter(sink.write, sink.inLog);
+    const outcome = await writer.appendWithin(created('a'), 20);
+    expect(outcome).toMatchObject({ outcome: 'deferred' });
+    sink.inserts[0].finish();
+    await writer.close();
+    expect(await sink.inLog(sink.inserts[0].rows)).toEqual(new Set(['a:1']));
+  });
+
   it('finishes what it holds on close, then refuses new events', async () => {
     const sink = controllableSink();
-    const writer = new EventLogWriter(sink.write);
+    const writer = new EventLogWriter(sink.write, sink.inLog);
     const pending = writer.append(created('a'));
     const closing = writer.close();
     await expect(writer.append(created('b'))).rejects.toThrow('closed');
+    await tick();
     sink.inserts[0].finish();
     await Promise.all([pending, closing]);
   });
