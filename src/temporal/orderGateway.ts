@@ -84,6 +84,7 @@ export class OrderGateway {
       );
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError || isAlreadyStarted(error)) return this.replayFinished(command);
+      await this.unstickAfterTimeout(command.orderId, error);
       throw translate(error);
     }
     return this.settle(answer);
@@ -202,9 +203,27 @@ export class OrderGateway {
       answer = await this.resendUnprocessed(() => this.bounded(() => send(this.handle(command.orderId))));
     } catch (error) {
       if (isFinished(error)) return this.replayFinished(command);
+      await this.unstickAfterTimeout(command.orderId, error);
       throw translate(error);
     }
     return this.settle(answer);
+  }
+
+  /**
+   * An Update that got no answer in time most often met an order whose workflow task went to a
+   * worker that is gone (its sticky queue): seen after a worker was killed, the order then
+   * answered nothing for minutes. Resetting the sticky queue, Temporal's own remedy for a worker
+   * that lost a workflow, sends the next task, and so the client's retry, to every worker.
+   */
+  private async unstickAfterTimeout(orderId: string, error: unknown): Promise<void> {
+    if (!(error instanceof WorkflowUpdateRPCTimeoutOrCancelledError)) return;
+    try {
+      await this.client.withDeadline(Date.now() + 2000, () =>
+        this.client.workflowService.resetStickyTaskQueue({ namespace: this.client.options.namespace, execution: { workflowId: orderWorkflowId(orderId) } }),
+      );
+    } catch {
+      // Best effort: the client is told to retry either way.
+    }
   }
 
   /** Appends what the workflow handed back, so that the read models show the command once it is answered. */

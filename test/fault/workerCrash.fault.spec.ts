@@ -25,6 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   const keep = process.env.KEEP_FAULT_LOGS;
   if (keep && cluster) {
+    fs.mkdirSync(keep, { recursive: true });
     // For a failed run: each process's output, and the history of every order left without an answer.
     for (const child of cluster.processes) fs.writeFileSync(path.join(keep, `${child.child.pid}.log`), child.output);
     const temporal = await cluster.temporalClient();
