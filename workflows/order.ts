@@ -203,9 +203,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     } catch (error) {
       throw asFailure(error);
     }
-    // The caller appends these (the command's events, and for a repeated command any earlier ones
-    // still undelivered) before it answers its client, so that a read right after a 2xx finds them
-    // in every read model, at the cost of no extra round trip through Temporal.
+    // The caller appends these (the command's events, and any earlier ones the workflow has not
+    // delivered yet: the append skips those already in) before it answers its client, so that a
+    // read right after a 2xx finds them in every read model, at no extra round trip through Temporal.
     // (Patched: histories from before this change replay as they ran, by the branches below.)
     if (patched(CALLER_APPENDS)) return { ...answer, eventsToAppend: order.undelivered(answer.version) };
     // Previously: answer once the workflow's own append of the events is done, at most APPEND_WAIT later.
