@@ -47,12 +47,10 @@ import {
 const RECENT_COMMANDS_KEPT = 200;
 /**
  * How long after an event the workflow delivers it itself. The API appends a command's events
- * within 2 s of its answer or gives up; this comes well after that, so the delivery rarely races
- * the API's own append, and it bounds how stale the read models can be after the API crashed. Long
- * enough for most orders' quick successions of commands to need one delivery (3 s measured 51-54
- * commands/s in the benchmark, 10 s 58), short enough to be a pause, not an outage.
+ * within 2 s of its answer or gives up; this comes after that, so the delivery rarely races the
+ * API's own append, and it bounds how stale the read models can be after a crash.
  */
-const DELIVERY_DELAY = '10 seconds';
+const DELIVERY_DELAY = '3 seconds';
 const CALLER_APPENDS = 'caller-appends-events';
 /** Before CALLER_APPENDS, an Update waited (at most this long) for the workflow's own append. */
 const APPEND_WAIT = '2 seconds';

@@ -136,8 +136,7 @@ describe('starting the service', () => {
     await service.waitFor(/press Ctrl-C to stop/, 90_000);
     expect(service.output).toContain(`left running by an earlier run (pid ${orphans[0]})`);
     expect((await call(api, 'GET', '/orders/kept-1?minVersion=2')).body).toMatchObject({ status: 'CONFIRMED', version: 2 });
-    // Its events were appended before its 201; had that append been cut short, its workflow's
-    // delivery (10 s after the event) would write them.
+    // Its append may have died with the process: the activity is retried once its 10 s timeout passes.
     const kept = await eventually(
       async () => {
         const reply = await call(api, 'GET', '/orders/kept-2?minVersion=1');

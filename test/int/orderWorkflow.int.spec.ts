@@ -153,7 +153,7 @@ describe('when its events reach the event log', () => {
     await withoutAppend.create(command);
     await withoutAppend.changeStatus(status(command.orderId, 'CONFIRMED'));
     expect(eventsOf(command.orderId)).toEqual([]);
-    await eventually(async () => (eventsOf(command.orderId).length === 2 ? true : undefined), 30_000, 'the delivery');
+    await eventually(async () => (eventsOf(command.orderId).length === 2 ? true : undefined), 15_000, 'the delivery');
     expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderStatusChanged']);
   });
 });
