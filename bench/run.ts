@@ -175,7 +175,10 @@ async function commandsOverHttp(api: string, concurrency: number, orders: number
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       lagTimeouts += 1;
-    })();
+    })().catch(() => {
+      // The service went away; the commands' own failure reports it.
+      lagTimeouts += 1;
+    });
   const command = async (route: string, body: unknown, orderId: string) => {
     const started = performance.now();
     const reply = await json<{ version: number }>(api, 'POST', route, body);
@@ -514,6 +517,10 @@ async function main(): Promise<void> {
     fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     if (!partial) fs.writeFileSync(path.join(outDir, `${stamp}-${size}.json`), `${JSON.stringify(result, null, 2)}\n`);
     say(`\nwrote ${file}`);
+  } catch (error) {
+    if (service.exited)
+      say(`\nthe service exited (${String(service.child.exitCode ?? service.child.signalCode)}); its last output:\n${service.output.slice(-6000)}`);
+    throw error;
   } finally {
     worker?.shutdown();
     await workerRun?.catch(() => {});
