@@ -4,7 +4,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { RecordedEvent } from '../src/domain/order';
-import type { EventLogWriter } from '../src/clickhouse/eventLog';
+import { eventLogFields, type EventLogWriter } from '../src/clickhouse/eventLog';
 import type { Metrics } from '../src/metrics';
 
 export interface ActivityDeps {
@@ -17,12 +17,7 @@ export function createActivities({ eventLog, metrics }: ActivityDeps) {
   async function deliver(events: RecordedEvent[]): Promise<number> {
     if (!Array.isArray(events)) throw ApplicationFailure.nonRetryable('events must be an array', 'VALIDATION_FAILED');
     if (metrics && Context.current().info.attempt > 1) metrics.appendRetries.inc();
-    const ids = {
-      orderId: events[0]?.event.orderId,
-      versions: events.map(({ event }) => event.version),
-      commandIds: events.map(({ event }) => event.commandId),
-      correlationIds: [...new Set(events.map(({ event }) => event.correlationId))],
-    };
+    const ids = eventLogFields(events);
     try {
       const written = await eventLog.append(events);
       Context.current().log.info('events delivered', { ...ids, written, alreadyInLog: events.length - written });

@@ -13,7 +13,7 @@ import type { Logger } from './logger';
 import { createApp, Readiness } from './api/app';
 import { answerClientError } from './api/problem';
 import { ClickHouse, openClickHouse } from './clickhouse/client';
-import { EventLogWriter, eventsFullyIn, EventRow, fromClickHouseTime, insertEventRows } from './clickhouse/eventLog';
+import { eventLogFields, EventLogWriter, eventsFullyIn, EventRow, fromClickHouseTime, insertEventRows } from './clickhouse/eventLog';
 import { pingClickHouse } from './clickhouse/orderQueries';
 import { rebuildProjections } from './clickhouse/rebuild';
 import { applySchema, schemaIsCurrent } from './clickhouse/schema';
@@ -179,12 +179,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         taskQueue: config.temporalTaskQueue,
         appendEvents: async (events) => {
           const appended = await eventLog.appendWithin(events, APPEND_WAIT_MS);
-          const ids = {
-            orderId: events[0].event.orderId,
-            versions: events.map(({ event }) => event.version),
-            commandIds: events.map(({ event }) => event.commandId),
-            correlationIds: [...new Set(events.map(({ event }) => event.correlationId))],
-          };
+          const ids = eventLogFields(events);
           if (appended.outcome === 'appended') {
             log.info({ ...ids, written: appended.written }, 'events appended');
             return;

@@ -78,6 +78,16 @@ export function toEventRow({ event, order }: RecordedEvent): EventRow {
   };
 }
 
+/** What a log line about some events of one order names, so that one grep follows a command. */
+export function eventLogFields(events: RecordedEvent[]) {
+  return {
+    orderId: events[0]?.event.orderId,
+    versions: events.map(({ event }) => event.version),
+    commandIds: events.map(({ event }) => event.commandId),
+    correlationIds: [...new Set(events.map(({ event }) => event.correlationId))],
+  };
+}
+
 /** Writes rows to the event log in one insert. */
 export async function insertEventRows(ch: ClickHouse, rows: EventRow[]): Promise<void> {
   if (rows.length === 0) return;
