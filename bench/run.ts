@@ -16,6 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -63,15 +64,43 @@ function argument(name: string): string | undefined {
 let apiKey = '';
 const auth = () => ({ authorization: `Bearer ${apiKey}` });
 
-async function json<T>(base: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: T; at: number }> {
-  const response = await fetch(`${base}${route}`, {
-    method,
-    headers: body === undefined ? auth() : { 'content-type': 'application/json', ...auth() },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(600_000),
+/**
+ * One request with node:http on kept-alive sockets. Not fetch: in Node 20 fetch (undici) spends
+ * about a millisecond more per request in this process than node:http, and on two cores that is
+ * the load generator's cost, not the service's (measured on a 1M-order log: fetch +0.9-1.7 ms p50
+ * per query over node:http, from the same process, in the same run).
+ */
+const agent = new http.Agent({ keepAlive: true });
+
+function json<T>(base: string, method: string, route: string, body?: unknown): Promise<{ status: number; body: T; at: number }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      `${base}${route}`,
+      {
+        method,
+        agent,
+        headers: payload === undefined ? auth() : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...auth() },
+        timeout: 600_000,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('error', reject);
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          try {
+            resolve({ status: response.statusCode ?? 0, body: (text ? JSON.parse(text) : undefined) as T, at: performance.now() });
+          } catch (error) {
+            reject(new Error(`${method} ${route} answered ${response.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`, { cause: error }));
+          }
+        });
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`${method} ${route}: no answer within 600 s`)));
+    request.on('error', reject);
+    request.end(payload);
   });
-  const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T, at: performance.now() };
 }
 
 async function untilReady(api: string, service: Background, timeoutMs: number): Promise<void> {
@@ -457,30 +486,46 @@ async function main(): Promise<void> {
       });
 
       const plan = queryPlan(settings.generatedOrders, settings.queryIterations, year);
-      say(`    timing each query ${settings.queryIterations}× in-process (baseline) …`);
-      const direct = (await json<QueryTimings>(api, 'POST', '/admin/bench/direct', plan)).body;
+      // Each query over HTTP and in-process in turn, which goes first alternating, so that both
+      // see the same caches and the same background merges.
+      const inProcess = async (kind: QueryKind, parameter: QueryPlan[QueryKind][number]) => {
+        const reply = await json<Partial<QueryTimings>>(api, 'POST', '/admin/bench/direct', { [kind]: [parameter] });
+        const millis = reply.body?.[kind]?.[0];
+        if (reply.status !== 200 || millis === undefined) throw new Error(`in-process ${kind} answered ${reply.status}`);
+        return millis;
+      };
+      const overHttp = async (kind: QueryKind, parameter: QueryPlan[QueryKind][number]) => {
+        const t = performance.now();
+        const reply = await json(api, 'GET', httpRoute(kind, parameter));
+        if (reply.status !== 200) throw new Error(`${httpRoute(kind, parameter)} answered ${reply.status}`);
+        return reply.at - t;
+      };
       for (const kind of Object.keys(plan) as QueryKind[]) {
-        say(`    timing ${QUERY_NAMES[kind]} over HTTP …`);
+        say(`    timing ${QUERY_NAMES[kind]} over HTTP and in-process, ${plan[kind].length}× each …`);
         const timings: number[] = [];
-        for (const parameter of plan[kind]) {
-          const t = performance.now();
-          const reply = await json(api, 'GET', httpRoute(kind, parameter));
-          if (reply.status !== 200) throw new Error(`${httpRoute(kind, parameter)} answered ${reply.status}`);
-          timings.push(reply.at - t);
+        const direct: number[] = [];
+        for (const [index, parameter] of plan[kind].entries()) {
+          if (index % 2 === 0) {
+            timings.push(await overHttp(kind, parameter));
+            direct.push(await inProcess(kind, parameter));
+          } else {
+            direct.push(await inProcess(kind, parameter));
+            timings.push(await overHttp(kind, parameter));
+          }
         }
-        const http = distribution(timings);
-        const baseline = distribution(direct[kind]);
-        const ratio = http.p50 / baseline.p50;
+        const viaHttp = distribution(timings);
+        const baseline = distribution(direct);
+        const ratio = viaHttp.p50 / baseline.p50;
         const target = QUERY_TARGETS[kind];
         scenarios.push({
           name: `query at ${(settings.generatedOrders / 1e6).toFixed(settings.generatedOrders < 1e6 ? 2 : 0)}M orders: ${QUERY_NAMES[kind]}`,
           unit: 'ms',
-          count: http.count,
-          latencyMs: http,
+          count: viaHttp.count,
+          latencyMs: viaHttp,
           baseline: { name: 'same query in-process, no HTTP', latencyMs: baseline },
           ratio,
           target: `p99 ${target ? `≤ ${target} ms, ` : ''}HTTP ÷ direct p50 ≤ 1.3`,
-          met: (target === undefined || http.p99 <= target) && ratio <= 1.3,
+          met: (target === undefined || viaHttp.p99 <= target) && ratio <= 1.3,
         });
       }
     }

@@ -47,7 +47,7 @@ export function benchRoutes(ch: ClickHouse): Router {
   });
 
   router.post('/direct', async (ctx) => {
-    ctx.body = await timeQueriesDirectly(ch, (await readJsonBody(ctx)) as QueryPlan);
+    ctx.body = await timeQueriesDirectly(ch, (await readJsonBody(ctx)) as Partial<QueryPlan>);
   });
 
   return router;
