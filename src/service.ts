@@ -129,7 +129,11 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
     // delivers what the API could not; in one process they share its batches.
     const failWrites = options.faults?.failClickHouseWrites;
     const write = (rows: EventRow[]) => (failWrites?.() ? Promise.reject(new Error('injected fault: ClickHouse refuses writes')) : insertEventRows(ch, rows));
+    // The API's commands awaiting their workflows' answers: the writer waits for their events.
+    let gateway: OrderGateway | undefined;
     const eventLog = new EventLogWriter(write, (rows) => eventsFullyIn(ch, rows), {
+      minIntervalMs: config.eventLogBatchIntervalMs,
+      expected: () => gateway?.commandsInFlight ?? 0,
       onBatch: (rows, millis, error) => {
         metrics.appendDuration.observe({ result: error ? 'failed' : 'ok' }, millis / 1000);
         if (error) {
@@ -175,7 +179,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
       });
       stack.push('the Temporal client', () => connection.close());
       const client = new Client({ connection, namespace: config.temporalNamespace });
-      const gateway = new OrderGateway(client, {
+      gateway = new OrderGateway(client, {
         taskQueue: config.temporalTaskQueue,
         appendEvents: async (events) => {
           const appended = await eventLog.appendWithin(events, APPEND_WAIT_MS);

@@ -160,6 +160,17 @@ interface Pending {
 export interface EventLogWriterOptions {
   /** The most rows one insert carries; more wait for the next. */
   maxBatchRows?: number;
+  /**
+   * How long an insert may wait, from the start of the one before, for events that are on their
+   * way (see `expected`). Each insert costs ClickHouse a part in the log and in every read model
+   * whatever its size, so under load the events of many commands should share one.
+   */
+  minIntervalMs?: number;
+  /**
+   * How many appends are on their way: commands sent to their workflows and not yet answered.
+   * While there are none, an insert starts at once: a lone command never waits for company.
+   */
+  expected?: () => number;
   /** Called after each insert with the rows it carried, for metrics and tests. */
   onBatch?: (rows: EventRow[], millis: number, error?: unknown) => void;
 }
@@ -179,6 +190,9 @@ export class EventLogWriter {
   private flushing: Promise<void> | undefined;
   private closed = false;
   private readonly maxBatchRows: number;
+  private lastStarted = Number.NEGATIVE_INFINITY;
+  /** Ends the current wait for company early, when an append arrives. */
+  private wake: (() => void) | undefined;
 
   constructor(
     private readonly write: (rows: EventRow[]) => Promise<void>,
@@ -206,6 +220,7 @@ export class EventLogWriter {
     const rows = events.map(toEventRow);
     return new Promise<number>((resolve, reject) => {
       this.queue.push({ rows, resolve, reject });
+      this.wake?.();
       this.flushing ??= this.drain();
     });
   }
@@ -237,6 +252,8 @@ export class EventLogWriter {
   private async drain(): Promise<void> {
     try {
       while (this.queue.length > 0) {
+        while (this.companyDue()) await this.untilArrivalOrInterval();
+        this.lastStarted = Date.now();
         const batch = this.takeBatch();
         const started = Date.now();
         let rows: EventRow[] = [];
@@ -260,6 +277,25 @@ export class EventLogWriter {
     } finally {
       this.flushing = undefined;
     }
+  }
+
+  /** Whether the next insert should wait: within the interval, more events expected, not full yet. */
+  private companyDue(): boolean {
+    if (this.closed || Date.now() >= this.lastStarted + (this.options.minIntervalMs ?? 0) || (this.options.expected?.() ?? 0) === 0) return false;
+    return this.queue.reduce((sum, pending) => sum + pending.rows.length, 0) < this.maxBatchRows;
+  }
+
+  /** Until the next append arrives or the interval ends. */
+  private untilArrivalOrInterval(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, this.lastStarted + (this.options.minIntervalMs ?? 0) - Date.now());
+      this.wake = done;
+    });
   }
 
   private takeBatch(): Pending[] {

@@ -60,6 +60,7 @@ export interface OrderGatewayOptions {
 
 export class OrderGateway {
   private readonly commandTimeoutMs: number;
+  private awaitingAnswer = 0;
 
   constructor(
     private readonly client: Client,
@@ -68,18 +69,25 @@ export class OrderGateway {
     this.commandTimeoutMs = options.commandTimeoutMs ?? 15_000;
   }
 
+  /** Synchronous commands sent to their workflows and not answered yet: appends on their way. */
+  get commandsInFlight(): number {
+    return this.awaitingAnswer;
+  }
+
   /** Creates the order's workflow and the order in one step; 409 if the orderId was ever used. */
   async create(command: CreateOrder): Promise<OrderSnapshot> {
     let answer: CommandAnswer;
     try {
-      answer = await this.resendUnprocessed(() =>
-        this.bounded(() =>
-          this.client.workflow.executeUpdateWithStart(createOrderUpdate, {
-            args: [command],
-            updateId: command.commandId,
-            // A start operation can be used once; a resend needs its own.
-            startWorkflowOperation: new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', this.startOptions(command)),
-          }),
+      answer = await this.inFlight(() =>
+        this.resendUnprocessed(() =>
+          this.bounded(() =>
+            this.client.workflow.executeUpdateWithStart(createOrderUpdate, {
+              args: [command],
+              updateId: command.commandId,
+              // A start operation can be used once; a resend needs its own.
+              startWorkflowOperation: new WithStartWorkflowOperation<typeof orderWorkflow>('orderWorkflow', this.startOptions(command)),
+            }),
+          ),
         ),
       );
     } catch (error) {
@@ -200,7 +208,7 @@ export class OrderGateway {
   private async update(command: ChangeOrderStatus | CancelOrder, send: (handle: OrderHandle) => Promise<CommandAnswer>): Promise<OrderSnapshot> {
     let answer: CommandAnswer;
     try {
-      answer = await this.resendUnprocessed(() => this.bounded(() => send(this.handle(command.orderId))));
+      answer = await this.inFlight(() => this.resendUnprocessed(() => this.bounded(() => send(this.handle(command.orderId)))));
     } catch (error) {
       if (isFinished(error)) return this.replayFinished(command);
       await this.unstickAfterTimeout(command.orderId, error);
@@ -223,6 +231,15 @@ export class OrderGateway {
       );
     } catch {
       // Best effort: the client is told to retry either way.
+    }
+  }
+
+  private async inFlight<T>(send: () => Promise<T>): Promise<T> {
+    this.awaitingAnswer += 1;
+    try {
+      return await send();
+    } finally {
+      this.awaitingAnswer -= 1;
     }
   }
 

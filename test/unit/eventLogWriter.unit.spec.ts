@@ -152,6 +152,74 @@ describe('the event log writer', () => {
     expect(await sink.inLog(sink.inserts[0].rows)).toEqual(new Set(['a:1']));
   });
 
+  describe('with commands on their way', () => {
+    afterEach(() => jest.useRealTimers());
+
+    it('holds an insert, within the interval, for the events of commands still awaiting their answer', async () => {
+      jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z'), doNotFake: ['setImmediate'] });
+      const sink = controllableSink();
+      const onTheirWay = 3;
+      const writer = new EventLogWriter(sink.write, sink.inLog, { minIntervalMs: 250, expected: () => onTheirWay });
+      // The first insert after a quiet spell starts at once, company or not.
+      const first = writer.append(created('a'));
+      await tick();
+      expect(sink.inserts).toHaveLength(1);
+      jest.advanceTimersByTime(40);
+      sink.inserts[0].finish();
+      await first;
+      // 40 ms after it started: the next waits for the rest of the 250 ms while commands are on their way.
+      const later = ['b', 'c'].map((id) => writer.append(created(id)));
+      await tick();
+      jest.advanceTimersByTime(200);
+      await tick();
+      expect(sink.inserts).toHaveLength(1);
+      jest.advanceTimersByTime(10);
+      await tick();
+      await tick();
+      expect(sink.inserts).toHaveLength(2);
+      expect(sink.inserts[1].rows.map((row) => row.order_id)).toEqual(['b', 'c']);
+      sink.inserts[1].finish();
+      expect(await Promise.all(later)).toEqual([1, 1]);
+    });
+
+    it('stops waiting as soon as the last command on its way has offered its events', async () => {
+      jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z'), doNotFake: ['setImmediate'] });
+      const sink = controllableSink();
+      let onTheirWay = 1;
+      const writer = new EventLogWriter(sink.write, sink.inLog, { minIntervalMs: 250, expected: () => onTheirWay });
+      const first = writer.append(created('a'));
+      await tick();
+      sink.inserts[0].finish();
+      await first;
+      const b = writer.append(created('b'));
+      await tick();
+      jest.advanceTimersByTime(50);
+      await tick();
+      expect(sink.inserts).toHaveLength(1);
+      // The one command on its way is answered and offers its events: nothing more to wait for.
+      onTheirWay = 0;
+      const c = writer.append(created('c'));
+      await tick();
+      await tick();
+      expect(sink.inserts).toHaveLength(2);
+      expect(sink.inserts[1].rows.map((row) => row.order_id)).toEqual(['b', 'c']);
+      sink.inserts[1].finish();
+      expect(await Promise.all([b, c])).toEqual([1, 1]);
+    });
+
+    it('never holds a lone command: with none on its way, back-to-back inserts start at once', async () => {
+      const sink = controllableSink();
+      const writer = new EventLogWriter(sink.write, sink.inLog, { minIntervalMs: 60_000, expected: () => 0 });
+      for (const id of ['a', 'b', 'c']) {
+        const appended = writer.append(created(id));
+        await tick();
+        sink.inserts.at(-1)!.finish();
+        expect(await appended).toBe(1);
+      }
+      expect(sink.inserts).toHaveLength(3);
+    });
+  });
+
   it('finishes what it holds on close, then refuses new events', async () => {
     const sink = controllableSink();
     const writer = new EventLogWriter(sink.write, sink.inLog);
