@@ -156,6 +156,40 @@ describe('when its events reach the event log', () => {
     await eventually(async () => (eventsOf(command.orderId).length === 2 ? true : undefined), 15_000, 'the delivery');
     expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderStatusChanged']);
   });
+
+  it('shares one insert among commands answered together, each answered once its events are in', async () => {
+    // As the service wires it: the writer waits for the gateway's commands still awaiting answers.
+    const inserts: EventRow[][] = [];
+    const wired: { gateway?: OrderGateway } = {};
+    const writer = new EventLogWriter(
+      async (rows) => {
+        inserts.push(rows);
+      },
+      async () => new Set<string>(),
+      { minIntervalMs: 10_000, expected: () => wired.gateway?.commandsInFlight ?? 0 },
+    );
+    const together = new OrderGateway(client, { taskQueue: TASK_QUEUE, appendEvents: (events) => writer.append(events).then(() => undefined) });
+    wired.gateway = together;
+    const commands = Array.from({ length: 6 }, () => createCommand());
+    const inLogWhenAnswered = await Promise.all(
+      commands.map(async (command) => {
+        await together.create(command);
+        return inserts.flat().some((row) => row.order_id === command.orderId);
+      }),
+    );
+    expect(inLogWhenAnswered).toEqual(commands.map(() => true));
+    expect(
+      inserts
+        .flat()
+        .map((row) => row.order_id)
+        .sort(),
+    ).toEqual(commands.map((command) => command.orderId).sort());
+    // The first insert starts at once; the rest waits for the others in flight, so not one insert
+    // per command (which is what starting each insert as soon as possible gives here).
+    expect(inserts.length).toBeLessThanOrEqual(3);
+    expect(together.commandsInFlight).toBe(0);
+    await writer.close();
+  });
 });
 
 describe('when commands arrive as updates', () => {
