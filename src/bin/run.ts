@@ -8,6 +8,9 @@ import { Roles, startService } from '../service';
 import { installTemporalRuntime } from '../temporal/runtimeLogger';
 import { apiKeyFile } from '../apiKeyFile';
 
+/** Signals closer together than this are one interrupt delivered twice. */
+const SAME_INTERRUPT_MS = 1000;
+
 export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promise<void> {
   let config;
   try {
@@ -56,13 +59,16 @@ export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promis
   if (roles.worker && !roles.api) say(`worker polling ${config.temporalTaskQueue} on ${service.temporalAddress}`);
   say('press Ctrl-C to stop');
 
-  let stopping = false;
+  let stoppingSince: number | undefined;
   const stop = (signal: string) => {
-    if (stopping) {
+    if (stoppingSince !== undefined) {
+      // One Ctrl-C under `npm start` arrives twice: the terminal signals npm and this process,
+      // and npm passes its own on. Only a second press, a moment later, means "now".
+      if (Date.now() - stoppingSince < SAME_INTERRUPT_MS) return;
       log.warn(`second ${signal}: exiting now`);
       process.exit(130);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     say(`${signal} received: stopping`);
     // Bounded: a hung dependency must not keep the process alive forever.
     const deadline = setTimeout(() => {
