@@ -153,20 +153,24 @@ describe('the event log writer', () => {
   });
 
   describe('with commands on their way', () => {
+    beforeEach(() => jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z'), doNotFake: ['setImmediate'] }));
     afterEach(() => jest.useRealTimers());
 
-    it('holds an insert, within the interval, for the events of commands still awaiting their answer', async () => {
-      jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z'), doNotFake: ['setImmediate'] });
+    /** A writer that waits up to 250 ms for company, past its first insert (which never waits). */
+    async function afterFirstInsert(expected: () => number, millisIntoIt = 0) {
       const sink = controllableSink();
-      const onTheirWay = 3;
-      const writer = new EventLogWriter(sink.write, sink.inLog, { minIntervalMs: 250, expected: () => onTheirWay });
-      // The first insert after a quiet spell starts at once, company or not.
+      const writer = new EventLogWriter(sink.write, sink.inLog, { minIntervalMs: 250, expected });
       const first = writer.append(created('a'));
       await tick();
       expect(sink.inserts).toHaveLength(1);
-      jest.advanceTimersByTime(40);
+      jest.advanceTimersByTime(millisIntoIt);
       sink.inserts[0].finish();
       await first;
+      return { sink, writer };
+    }
+
+    it('holds an insert, within the interval, for the events of commands still awaiting their answer', async () => {
+      const { sink, writer } = await afterFirstInsert(() => 3, 40);
       // 40 ms after it started: the next waits for the rest of the 250 ms while commands are on their way.
       const later = ['b', 'c'].map((id) => writer.append(created(id)));
       await tick();
@@ -183,14 +187,8 @@ describe('the event log writer', () => {
     });
 
     it('stops waiting as soon as the last command on its way has offered its events', async () => {
-      jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z'), doNotFake: ['setImmediate'] });
-      const sink = controllableSink();
       let onTheirWay = 1;
-      const writer = new EventLogWriter(sink.write, sink.inLog, { minIntervalMs: 250, expected: () => onTheirWay });
-      const first = writer.append(created('a'));
-      await tick();
-      sink.inserts[0].finish();
-      await first;
+      const { sink, writer } = await afterFirstInsert(() => onTheirWay);
       const b = writer.append(created('b'));
       await tick();
       jest.advanceTimersByTime(50);
