@@ -225,12 +225,13 @@ async function commandsOverHttp(api: string, concurrency: number, orders: number
     const started = performance.now();
     // As the API asks of its clients: a 503 is retried with the same Idempotency-Key, and the
     // command's latency runs until its definite answer.
-    const idempotencyKey = randomUUID();
-    let reply = await json<{ version: number }>(api, 'POST', route, body, { 'idempotency-key': idempotencyKey });
+    const headers = { 'idempotency-key': randomUUID() };
+    const send = () => json<{ version: number }>(api, 'POST', route, body, headers);
+    let reply = await send();
     for (let attempt = 1; reply.status === 503 && attempt <= MAX_RETRIES_OF_503; attempt += 1) {
       retried += 1;
       await new Promise((resolve) => setTimeout(resolve, 200));
-      reply = await json<{ version: number }>(api, 'POST', route, body, { 'idempotency-key': idempotencyKey });
+      reply = await send();
     }
     if (reply.status >= 300) throw new Error(`${route}: ${reply.status} ${JSON.stringify(reply.body)}`);
     latencies.push(reply.at - started);

@@ -253,9 +253,8 @@ export class EventLogWriter {
     try {
       while (this.queue.length > 0) {
         while (this.companyDue()) await this.untilArrivalOrInterval();
-        this.lastStarted = Date.now();
+        const started = (this.lastStarted = Date.now());
         const batch = this.takeBatch();
-        const started = Date.now();
         let rows: EventRow[] = [];
         try {
           const present = await this.inLog(batch.flatMap((pending) => pending.rows));
@@ -279,9 +278,14 @@ export class EventLogWriter {
     }
   }
 
+  /** When the next insert may start at the latest, counted from the start of the last one. */
+  private intervalEnd(): number {
+    return this.lastStarted + (this.options.minIntervalMs ?? 0);
+  }
+
   /** Whether the next insert should wait: within the interval, more events expected, not full yet. */
   private companyDue(): boolean {
-    if (this.closed || Date.now() >= this.lastStarted + (this.options.minIntervalMs ?? 0) || (this.options.expected?.() ?? 0) === 0) return false;
+    if (this.closed || Date.now() >= this.intervalEnd() || (this.options.expected?.() ?? 0) === 0) return false;
     return this.queue.reduce((sum, pending) => sum + pending.rows.length, 0) < this.maxBatchRows;
   }
 
@@ -293,7 +297,7 @@ export class EventLogWriter {
         this.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, this.lastStarted + (this.options.minIntervalMs ?? 0) - Date.now());
+      const timer = setTimeout(done, this.intervalEnd() - Date.now());
       this.wake = done;
     });
   }
