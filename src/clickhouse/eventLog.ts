@@ -100,16 +100,41 @@ export async function insertEventRows(ch: ClickHouse, rows: EventRow[]): Promise
  * they commit one by one; a crash in between leaves an event in the log that some read model
  * lacks. Such an event is written again: the log's engine merges the copy away and the read
  * models take what they missed.
+ *
+ * The log is asked first, and the read models only about the orders it holds: events new to the
+ * log (a late delivery after an outage, a backlog) cost one point lookup, not five.
  */
 export async function eventsFullyIn(ch: ClickHouse, rows: EventRow[]): Promise<Set<string>> {
   if (rows.length === 0) return new Set();
+  const logged = await eventsInLog(ch, rows);
+  const candidates = rows.filter((row) => logged.has(row.event_id));
+  if (candidates.length === 0) return new Set();
+  const reached = await readModelsReached(ch, candidates);
+  const at = (model: Map<string, number>, row: EventRow) => (model.get(row.order_id) ?? 0) >= row.version;
+  return new Set(
+    candidates
+      .filter((row) => at(reached.by_id, row) && at(reached.by_customer, row) && at(reached.by_created, row) && (reached.lines.get(row.order_id) ?? 0) > 0)
+      .map((row) => row.event_id),
+  );
+}
+
+const distinct = (values: string[]) => [...new Set(values)];
+
+async function eventsInLog(ch: ClickHouse, rows: EventRow[]): Promise<Set<string>> {
+  const found = await ch.client.query({
+    query: `SELECT event_id FROM ${ch.database}.order_events WHERE order_id IN {orders:Array(String)} AND event_id IN {ids:Array(String)}`,
+    query_params: { orders: distinct(rows.map((row) => row.order_id)), ids: rows.map((row) => row.event_id) },
+    format: 'JSONEachRow',
+  });
+  return new Set((await found.json<{ event_id: string }>()).map((row) => row.event_id));
+}
+
+/** For each read model, the latest version it holds of each of these rows' orders (lines: a count). */
+async function readModelsReached(ch: ClickHouse, rows: EventRow[]) {
   const db = ch.database;
-  const distinct = (values: string[]) => [...new Set(values)];
   // Each read model is searched by its own sort key, so that every part of this is a point lookup.
   const found = await ch.client.query({
-    query: `SELECT 'log' AS source, event_id AS id, toUInt32(0) AS n FROM ${db}.order_events
-              WHERE order_id IN {orders:Array(String)} AND event_id IN {ids:Array(String)}
-            UNION ALL SELECT 'by_id', order_id, max(version) FROM ${db}.orders_by_id
+    query: `SELECT 'by_id' AS source, order_id AS id, max(version) AS n FROM ${db}.orders_by_id
               WHERE order_id IN {orders:Array(String)} GROUP BY order_id
             UNION ALL SELECT 'by_customer', order_id, max(version) FROM ${db}.orders_by_customer
               WHERE customer_id IN {customers:Array(String)} AND order_id IN {orders:Array(String)} GROUP BY order_id
@@ -119,36 +144,21 @@ export async function eventsFullyIn(ch: ClickHouse, rows: EventRow[]): Promise<S
               WHERE created_at IN {created:Array(DateTime64(3, 'UTC'))} AND order_id IN {orders:Array(String)} GROUP BY order_id`,
     query_params: {
       orders: distinct(rows.map((row) => row.order_id)),
-      ids: rows.map((row) => row.event_id),
       customers: distinct(rows.map((row) => row.customer_id)),
       created: distinct(rows.map((row) => row.created_at)),
     },
     format: 'JSONEachRow',
   });
-  const logged = new Set<string>();
   const reached = {
     by_id: new Map<string, number>(),
     by_customer: new Map<string, number>(),
     by_created: new Map<string, number>(),
     lines: new Map<string, number>(),
   };
-  for (const { source, id, n } of await found.json<{ source: string; id: string; n: number | string }>()) {
-    if (source === 'log') logged.add(id);
-    else reached[source as keyof typeof reached].set(id, Number(n));
+  for (const { source, id, n } of await found.json<{ source: keyof typeof reached; id: string; n: number | string }>()) {
+    reached[source].set(id, Number(n));
   }
-  const at = (model: Map<string, number>, row: EventRow) => (model.get(row.order_id) ?? 0) >= row.version;
-  return new Set(
-    rows
-      .filter(
-        (row) =>
-          logged.has(row.event_id) &&
-          at(reached.by_id, row) &&
-          at(reached.by_customer, row) &&
-          at(reached.by_created, row) &&
-          (reached.lines.get(row.order_id) ?? 0) > 0,
-      )
-      .map((row) => row.event_id),
-  );
+  return reached;
 }
 
 interface Pending {
@@ -249,33 +259,73 @@ export class EventLogWriter {
     while (this.flushing) await this.flushing;
   }
 
+  /**
+   * Batches go through two steps, asking which of their events are in and writing the others, and
+   * the first step of one batch runs while the one before writes: the ask costs ClickHouse a point
+   * lookup, the write a part per table, and neither waits for the other. Writes stay one at a time,
+   * and what a batch asked about while the one before was writing is checked against what that
+   * one wrote, so within a process an event is still written once.
+   */
   private async drain(): Promise<void> {
+    /** The batch being written: settles (never rejects) with the ids it wrote, none if it failed. */
+    let writing: Promise<Set<string>> | undefined;
     try {
-      while (this.queue.length > 0) {
+      for (;;) {
+        if (this.queue.length === 0) {
+          if (!writing) break;
+          // Until the write ends or more events arrive to be asked about meanwhile.
+          const arrival = this.untilArrival();
+          if (await Promise.race([writing.then(() => true), arrival.then(() => false)])) writing = undefined;
+          this.wake?.();
+          continue;
+        }
         while (this.companyDue()) await this.untilArrivalOrInterval();
         const started = (this.lastStarted = Date.now());
         const batch = this.takeBatch();
-        let rows: EventRow[] = [];
-        try {
-          const present = await this.inLog(batch.flatMap((pending) => pending.rows));
-          const written = batch.map((pending) => {
-            const missing = pending.rows.filter((row) => !present.has(row.event_id));
-            for (const row of missing) present.add(row.event_id);
-            rows.push(...missing);
-            return missing.length;
-          });
-          if (rows.length > 0) await this.write(rows);
-          this.options.onBatch?.(rows, Date.now() - started);
-          batch.forEach((pending, index) => pending.resolve(written[index]));
-        } catch (error) {
-          rows = rows.length > 0 ? rows : batch.flatMap((pending) => pending.rows);
-          this.options.onBatch?.(rows, Date.now() - started, error);
-          for (const pending of batch) pending.reject(error);
+        const offered = batch.flatMap((pending) => pending.rows);
+        const asked = this.inLog(offered).then(
+          (present) => ({ present }),
+          (error: unknown) => ({ error }),
+        );
+        const writtenBefore = (await writing) ?? new Set<string>();
+        const answer = await asked;
+        if ('error' in answer) {
+          this.fail(batch, offered, started, answer.error);
+          writing = undefined;
+          continue;
         }
+        const present = answer.present;
+        for (const id of writtenBefore) present.add(id);
+        const rows: EventRow[] = [];
+        const written = batch.map((pending) => {
+          const missing = pending.rows.filter((row) => !present.has(row.event_id));
+          for (const row of missing) present.add(row.event_id);
+          rows.push(...missing);
+          return missing.length;
+        });
+        writing = this.writeBatch(batch, rows, written, started);
       }
     } finally {
       this.flushing = undefined;
     }
+  }
+
+  /** Writes a batch's missing rows and answers its callers; settles with the ids written. */
+  private async writeBatch(batch: Pending[], rows: EventRow[], written: number[], started: number): Promise<Set<string>> {
+    try {
+      if (rows.length > 0) await this.write(rows);
+    } catch (error) {
+      this.fail(batch, rows, started, error);
+      return new Set();
+    }
+    this.options.onBatch?.(rows, Date.now() - started);
+    batch.forEach((pending, index) => pending.resolve(written[index]));
+    return new Set(rows.map((row) => row.event_id));
+  }
+
+  private fail(batch: Pending[], rows: EventRow[], started: number, error: unknown): void {
+    this.options.onBatch?.(rows, Date.now() - started, error);
+    for (const pending of batch) pending.reject(error);
   }
 
   /** When the next insert may start at the latest, counted from the start of the last one. */
@@ -291,13 +341,18 @@ export class EventLogWriter {
 
   /** Until the next append arrives or the interval ends. */
   private untilArrivalOrInterval(): Promise<void> {
+    return this.untilArrival(this.intervalEnd() - Date.now());
+  }
+
+  /** Until the next append arrives (or `this.wake()` is called), or at most `millis`. */
+  private untilArrival(millis?: number): Promise<void> {
     return new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(timer);
         this.wake = undefined;
         resolve();
       };
-      const timer = setTimeout(done, this.intervalEnd() - Date.now());
+      const timer = millis === undefined ? undefined : setTimeout(done, millis);
       this.wake = done;
     });
   }

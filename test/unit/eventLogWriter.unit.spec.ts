@@ -38,8 +38,13 @@ function controllableSink() {
         },
       }),
     );
-  const inLog = (rows: EventRow[]) => Promise.resolve(new Set(rows.map((row) => row.event_id).filter((id) => logged.has(id))));
-  return { inserts, write, inLog };
+  /** The events of each lookup, in the order they were asked about. */
+  const asked: string[][] = [];
+  const inLog = (rows: EventRow[]) => {
+    asked.push(rows.map((row) => row.event_id));
+    return Promise.resolve(new Set(rows.map((row) => row.event_id).filter((id) => logged.has(id))));
+  };
+  return { inserts, asked, write, inLog };
 }
 
 /** Lets the writer's lookup of what the log holds (a promise) run. */
@@ -140,6 +145,55 @@ describe('the event log writer', () => {
     expect(sink.inserts[1].rows.map((row) => row.event_id)).toEqual(['b:1']);
     sink.inserts[1].finish();
     expect(await Promise.all([again, ...offers])).toEqual([0, 1, 0]);
+  });
+
+  it('asks about the next batch while the one before is written, and writes one batch at a time', async () => {
+    const sink = controllableSink();
+    const writer = new EventLogWriter(sink.write, sink.inLog);
+    const first = writer.append(created('a'));
+    await tick();
+    const second = writer.append(created('b'));
+    await tick();
+    expect(sink.asked).toEqual([['a:1'], ['b:1']]);
+    expect(sink.inserts).toHaveLength(1);
+    sink.inserts[0].finish();
+    await expect(first).resolves.toBe(1);
+    await tick();
+    expect(sink.inserts.map((insert) => insert.rows.map((row) => row.event_id))).toEqual([['a:1'], ['b:1']]);
+    sink.inserts[1].finish();
+    await expect(second).resolves.toBe(1);
+  });
+
+  it('does not write an event again that the batch before was writing when it asked', async () => {
+    const sink = controllableSink();
+    const writer = new EventLogWriter(sink.write, sink.inLog);
+    const first = writer.append(created('a'));
+    await tick();
+    // The workflow's delivery of the same event, asked about before the first insert is done.
+    const again = writer.append(created('a'));
+    await tick();
+    expect(sink.asked).toEqual([['a:1'], ['a:1']]);
+    sink.inserts[0].finish();
+    await expect(first).resolves.toBe(1);
+    await tick();
+    expect(sink.inserts).toHaveLength(1);
+    await expect(again).resolves.toBe(0);
+  });
+
+  it('writes an event that the batch before failed to write', async () => {
+    const sink = controllableSink();
+    const writer = new EventLogWriter(sink.write, sink.inLog);
+    const first = writer.append(created('a'));
+    await tick();
+    const again = writer.append(created('a'));
+    await tick();
+    sink.inserts[0].finish(new Error('ClickHouse is down'));
+    await expect(first).rejects.toThrow('ClickHouse is down');
+    await tick();
+    expect(sink.inserts).toHaveLength(2);
+    expect(sink.inserts[1].rows.map((row) => row.event_id)).toEqual(['a:1']);
+    sink.inserts[1].finish();
+    await expect(again).resolves.toBe(1);
   });
 
   it('gives up waiting for a slow log within the bound, and the events are still written', async () => {
