@@ -40,6 +40,11 @@ export interface Config {
   adminRateLimitRps: number;
   /** EVENT_LOG_BATCH_INTERVAL_MS: the least time between two inserts into the event log. */
   eventLogBatchIntervalMs: number;
+  /**
+   * WORKER_ACTIVITY_SLOTS: deliveries a worker runs at once. Each only waits for the shared event
+   * log writer, so many cost little, and together they fill the large inserts ClickHouse prefers.
+   */
+  workerActivitySlots: number;
   /** Routes that load synthetic data and time queries in-process, for `npm run bench` only. */
   enableBenchRoutes: boolean;
 }
@@ -199,6 +204,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     rateLimitRps: readInteger(env, 'RATE_LIMIT_RPS', 50, 0, 1_000_000, problems),
     adminRateLimitRps: readInteger(env, 'RATE_LIMIT_ADMIN_RPS', 0, 0, 1_000_000, problems),
     eventLogBatchIntervalMs: readInteger(env, 'EVENT_LOG_BATCH_INTERVAL_MS', 250, 0, 10_000, problems),
+    workerActivitySlots: readInteger(env, 'WORKER_ACTIVITY_SLOTS', 2000, 1, 10_000, problems),
     enableBenchRoutes: env.ENABLE_BENCH_ROUTES === '1' || env.ENABLE_BENCH_ROUTES === 'true',
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -158,6 +158,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         taskQueue: config.temporalTaskQueue,
         eventLog,
         metrics,
+        activitySlots: config.workerActivitySlots,
         workflowBundle: options.workflowBundle,
       });
       stack.push('the worker', () => worker!.stop());
@@ -217,7 +218,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         readiness,
         // The rebuild must run where the embedded database is open: in this process.
         rebuild: (onProgress) => rebuildProjections(ch, onProgress),
-        enableBenchRoutes: config.enableBenchRoutes,
+        ...(config.enableBenchRoutes ? { bench: { deliverySlots: config.workerActivitySlots } } : {}),
         metrics,
         dashboard: {
           temporalUiUrl: config.temporalUiUrl ?? (devServer?.uiUrl ? `http://localhost:${config.temporalUiPort}` : undefined),

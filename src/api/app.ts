@@ -28,7 +28,8 @@ export interface AppDeps extends OrderRouteDeps, Partial<AdminRouteDeps> {
   dashboard?: DashboardOptions;
   auth: AuthOptions;
   readiness: () => Promise<Readiness>;
-  enableBenchRoutes?: boolean;
+  /** Set: the routes of `npm run bench` (ENABLE_BENCH_ROUTES=1). */
+  bench?: { deliverySlots: number };
 }
 
 /** Route patterns, not paths, label the metrics: an id in a label would grow without bound. */
@@ -111,7 +112,7 @@ export function createApp(deps: AppDeps): Koa {
 
   const routers = [health, docsRoutes(), dashboardRoutes(deps.dashboard ?? { namespace: 'default' }), orderRoutes(deps), analyticsRoutes(deps.ch, deps.now)];
   if (deps.rebuild) routers.push(adminRoutes({ rebuild: deps.rebuild }));
-  if (deps.enableBenchRoutes) routers.push(benchRoutes(deps.ch));
+  if (deps.bench) routers.push(benchRoutes({ ch: deps.ch, log: deps.log, ...deps.bench }));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));

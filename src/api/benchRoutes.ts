@@ -5,13 +5,22 @@ import { timeQueriesDirectly, QueryPlan } from '../bench/direct';
 import { generateOrders } from '../bench/generate';
 import { benchmarkIngestion } from '../bench/ingest';
 import { validationFailed } from '../domain/errors';
+import type { Logger } from '../logger';
+import { temporalLogger } from '../temporal/runtimeLogger';
 import { readJsonBody } from './body';
+
+export interface BenchRouteDeps {
+  ch: ClickHouse;
+  log: Logger;
+  /** The worker's activity slots: how many deliveries the ingestion benchmark runs at once. */
+  deliverySlots: number;
+}
 
 /**
  * Routes for `npm run bench`, on only with ENABLE_BENCH_ROUTES=1: they load synthetic data and
  * time work inside the process that holds the (embedded) database.
  */
-export function benchRoutes(ch: ClickHouse): Router {
+export function benchRoutes({ ch, log, deliverySlots }: BenchRouteDeps): Router {
   const router = new Router({ prefix: '/admin/bench' });
 
   router.post('/generate', async (ctx) => {
@@ -41,8 +50,10 @@ export function benchRoutes(ch: ClickHouse): Router {
     const body = (await readJsonBody(ctx)) as { orders?: number; concurrency?: number; singleRowSample?: number } | undefined;
     ctx.body = await benchmarkIngestion(ch, {
       orders: Math.min(Number(body?.orders ?? 2000), 200_000),
-      concurrency: Math.min(Number(body?.concurrency ?? 64), 1024),
+      concurrency: Math.min(Number(body?.concurrency ?? deliverySlots), 10_000),
       singleRowSample: Math.min(Number(body?.singleRowSample ?? 500), 20_000),
+      // Activities log as the worker's do: through the service's logger, at its level.
+      logger: temporalLogger(log),
     });
   });
 

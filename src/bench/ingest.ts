@@ -4,6 +4,7 @@
  * live orders are written; one bulk insert of every row (the ceiling); one insert per row (the
  * floor, on a sample, since it is slow).
  */
+import type { Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
 import type { ClickHouse } from '../clickhouse/client';
@@ -13,9 +14,11 @@ import { decide, evolve, OrderCommand, OrderState, RecordedEvent, recorded } fro
 
 export interface IngestOptions {
   orders: number;
-  /** Activities running at once, like workflows of a busy worker. */
+  /** Activities running at once: the worker's activity slots, full as after a backlog. */
   concurrency: number;
   singleRowSample: number;
+  /** Where the activities' log lines go (the worker's: the service's logger). */
+  logger?: Logger;
 }
 
 export interface IngestFigures {
@@ -25,6 +28,8 @@ export interface IngestFigures {
   bulkEventsPerSecond: number;
   singleRowEventsPerSecond: number;
   singleRowSample: number;
+  /** Deliveries run at once. */
+  concurrency: number;
 }
 
 /** Each order's four events (create, confirm, ship, deliver), as one workflow records them. */
@@ -78,7 +83,7 @@ export async function benchmarkIngestion(ch: ClickHouse, options: IngestOptions)
   const activityMillis = await withScratchDatabase(ch, 'activity', async (scratch) => {
     const eventLog = EventLogWriter.forClickHouse(scratch, { onBatch: () => (activityBatches += 1) });
     const { deliverOrderEvents } = createActivities({ eventLog });
-    const environment = new MockActivityEnvironment();
+    const environment = new MockActivityEnvironment(undefined, { logger: options.logger });
     let next = 0;
     const started = performance.now();
     // Each lane is one workflow at a time, delivering what its outbox holds (here an order's whole
@@ -114,5 +119,6 @@ export async function benchmarkIngestion(ch: ClickHouse, options: IngestOptions)
     bulkEventsPerSecond: (events / bulkMillis) * 1000,
     singleRowEventsPerSecond: (sample.length / singleMillis) * 1000,
     singleRowSample: sample.length,
+    concurrency: options.concurrency,
   };
 }

@@ -15,6 +15,8 @@ export interface OrderWorkerOptions {
   taskQueue: string;
   eventLog: EventLogWriter;
   metrics?: Metrics;
+  /** Activities (deliveries) run at once; see Config.workerActivitySlots. */
+  activitySlots: number;
   /** A pre-built workflow bundle (tests build one per run); otherwise bundled from `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -41,6 +43,7 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     activities: createActivities({ eventLog: options.eventLog, metrics: options.metrics }),
     // Orders are small, independent workflows: keep many cached so a command rarely replays history.
     maxCachedWorkflows: 2000,
+    maxConcurrentActivityTaskExecutions: options.activitySlots,
     shutdownGraceTime: '10 seconds',
   });
   const done = worker.run().finally(() => connection.close());
