@@ -147,13 +147,19 @@ describe('the event log writer', () => {
     expect(await Promise.all([again, ...offers])).toEqual([0, 1, 0]);
   });
 
-  it('asks about the next batch while the one before is written, and writes one batch at a time', async () => {
+  /** One order's events offered, and a second offer made while the first batch is being written. */
+  async function secondOfferDuringFirstInsert(secondOrder: string) {
     const sink = controllableSink();
     const writer = new EventLogWriter(sink.write, sink.inLog);
     const first = writer.append(created('a'));
     await tick();
-    const second = writer.append(created('b'));
+    const second = writer.append(created(secondOrder));
     await tick();
+    return { sink, first, second };
+  }
+
+  it('asks about the next batch while the one before is written, and writes one batch at a time', async () => {
+    const { sink, first, second } = await secondOfferDuringFirstInsert('b');
     expect(sink.asked).toEqual([['a:1'], ['b:1']]);
     expect(sink.inserts).toHaveLength(1);
     sink.inserts[0].finish();
@@ -165,35 +171,25 @@ describe('the event log writer', () => {
   });
 
   it('does not write an event again that the batch before was writing when it asked', async () => {
-    const sink = controllableSink();
-    const writer = new EventLogWriter(sink.write, sink.inLog);
-    const first = writer.append(created('a'));
-    await tick();
-    // The workflow's delivery of the same event, asked about before the first insert is done.
-    const again = writer.append(created('a'));
-    await tick();
+    // The second offer is the workflow's delivery of the same event, asked about before the first insert is done.
+    const { sink, first, second } = await secondOfferDuringFirstInsert('a');
     expect(sink.asked).toEqual([['a:1'], ['a:1']]);
     sink.inserts[0].finish();
     await expect(first).resolves.toBe(1);
     await tick();
     expect(sink.inserts).toHaveLength(1);
-    await expect(again).resolves.toBe(0);
+    await expect(second).resolves.toBe(0);
   });
 
   it('writes an event that the batch before failed to write', async () => {
-    const sink = controllableSink();
-    const writer = new EventLogWriter(sink.write, sink.inLog);
-    const first = writer.append(created('a'));
-    await tick();
-    const again = writer.append(created('a'));
-    await tick();
+    const { sink, first, second } = await secondOfferDuringFirstInsert('a');
     sink.inserts[0].finish(new Error('ClickHouse is down'));
     await expect(first).rejects.toThrow('ClickHouse is down');
     await tick();
     expect(sink.inserts).toHaveLength(2);
     expect(sink.inserts[1].rows.map((row) => row.event_id)).toEqual(['a:1']);
     sink.inserts[1].finish();
-    await expect(again).resolves.toBe(1);
+    await expect(second).resolves.toBe(1);
   });
 
   it('gives up waiting for a slow log within the bound, and the events are still written', async () => {
