@@ -191,9 +191,9 @@ export interface EventLogWriterOptions {
  *
  * The same event can be offered twice (by the API and by its workflow, or by a retry). Each batch
  * first asks which of its events are fully in (the log and every read model) and writes only the
- * others, and batches run one after another, so within a process an event is written once. Across
- * processes two offers can still cross; the log's engine then merges the copies, and every read
- * model ignores a second copy.
+ * others. Writes run one after another, and each batch is checked against the write before it
+ * (see drain), so within a process an event is written once. Across processes two offers can
+ * still cross; the log's engine then merges the copies, and every read model ignores a second copy.
  */
 export class EventLogWriter {
   private queue: Pending[] = [];
