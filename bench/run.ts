@@ -477,6 +477,7 @@ async function main(): Promise<void> {
         ratio: toCeiling,
         target: '≥ 0.5',
         met: toCeiling >= 0.5,
+        note: `medians of ${ingest.rounds} rounds, taken in turns: path ${ingest.activityRounds.map(Math.round).join(', ')} ev/s; bulk ${ingest.bulkRounds.map(Math.round).join(', ')} ev/s`,
       });
     }
     if (runs('d')) {

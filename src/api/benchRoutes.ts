@@ -47,11 +47,14 @@ export function benchRoutes({ ch, log, deliverySlots }: BenchRouteDeps): Router 
   });
 
   router.post('/ingest', async (ctx) => {
-    const body = (await readJsonBody(ctx)) as { orders?: number; concurrency?: number; singleRowSample?: number } | undefined;
+    const body = (await readJsonBody(ctx)) as { orders?: number; concurrency?: number; singleRowSample?: number; rounds?: number } | undefined;
+    const rounds = Number(body?.rounds ?? 3);
+    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw validationFailed([{ field: 'rounds', message: 'must be an integer from 1 to 9' }]);
     ctx.body = await benchmarkIngestion(ch, {
       orders: Math.min(Number(body?.orders ?? 2000), 200_000),
       concurrency: Math.min(Number(body?.concurrency ?? deliverySlots), 10_000),
       singleRowSample: Math.min(Number(body?.singleRowSample ?? 500), 20_000),
+      rounds,
       // Activities log as the worker's do: through the service's logger, at its level.
       logger: temporalLogger(log),
     });

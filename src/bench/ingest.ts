@@ -17,15 +17,21 @@ export interface IngestOptions {
   /** Activities running at once: the worker's activity slots, full as after a backlog. */
   concurrency: number;
   singleRowSample: number;
+  /** Rounds of the activity path and of the bulk insert, taken in turns; the medians are reported. */
+  rounds: number;
   /** Where the activities' log lines go (the worker's: the service's logger). */
   logger?: Logger;
 }
 
 export interface IngestFigures {
   events: number;
+  rounds: number;
+  /** Medians over the rounds; each round's figure beside. */
   activityEventsPerSecond: number;
+  activityRounds: number[];
   activityBatches: number;
   bulkEventsPerSecond: number;
+  bulkRounds: number[];
   singleRowEventsPerSecond: number;
   singleRowSample: number;
   /** Deliveries run at once. */
@@ -75,35 +81,52 @@ async function withScratchDatabase<T>(ch: ClickHouse, name: string, run: (scratc
   }
 }
 
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+
 export async function benchmarkIngestion(ch: ClickHouse, options: IngestOptions): Promise<IngestFigures> {
   const histories = orderHistories(`ing-${Date.now().toString(36)}`, options.orders);
   const events = histories.reduce((sum, history) => sum + history.length, 0);
-
-  let activityBatches = 0;
-  const activityMillis = await withScratchDatabase(ch, 'activity', async (scratch) => {
-    const eventLog = EventLogWriter.forClickHouse(scratch, { onBatch: () => (activityBatches += 1) });
-    const { deliverOrderEvents } = createActivities({ eventLog });
-    const environment = new MockActivityEnvironment(undefined, { logger: options.logger });
-    let next = 0;
-    const started = performance.now();
-    // Each lane is one workflow at a time, delivering what its outbox holds (here an order's whole
-    // history, as after a quick create → deliver) in one activity.
-    await Promise.all(
-      Array.from({ length: options.concurrency }, async () => {
-        for (let index = next++; index < histories.length; index = next++) await environment.run(deliverOrderEvents, histories[index]);
-      }),
-    );
-    const millis = performance.now() - started;
-    await eventLog.close();
-    return millis;
-  });
-
   const rows = histories.flat().map(toEventRow);
-  const bulkMillis = await withScratchDatabase(ch, 'bulk', async (scratch) => {
-    const started = performance.now();
-    await insertEventRows(scratch, rows);
-    return performance.now() - started;
-  });
+
+  const throughActivity = () =>
+    withScratchDatabase(ch, 'activity', async (scratch) => {
+      let batches = 0;
+      const eventLog = EventLogWriter.forClickHouse(scratch, { onBatch: () => (batches += 1) });
+      const { deliverOrderEvents } = createActivities({ eventLog });
+      const environment = new MockActivityEnvironment(undefined, { logger: options.logger });
+      let next = 0;
+      const started = performance.now();
+      // Each lane is one workflow at a time, delivering what its outbox holds (here an order's whole
+      // history, as after a quick create → deliver) in one activity.
+      await Promise.all(
+        Array.from({ length: options.concurrency }, async () => {
+          for (let index = next++; index < histories.length; index = next++) await environment.run(deliverOrderEvents, histories[index]);
+        }),
+      );
+      const millis = performance.now() - started;
+      await eventLog.close();
+      return { eventsPerSecond: (events / millis) * 1000, batches };
+    });
+  const inBulk = () =>
+    withScratchDatabase(ch, 'bulk', async (scratch) => {
+      const started = performance.now();
+      await insertEventRows(scratch, rows);
+      return (events / (performance.now() - started)) * 1000;
+    });
+
+  // The path and its ceiling take turns, each first in alternate rounds, so that both meet the
+  // same spells of a busy machine; each figure is the median of its rounds.
+  const activity: Array<{ eventsPerSecond: number; batches: number }> = [];
+  const bulk: number[] = [];
+  for (let round = 0; round < options.rounds; round += 1) {
+    if (round % 2 === 0) {
+      activity.push(await throughActivity());
+      bulk.push(await inBulk());
+    } else {
+      bulk.push(await inBulk());
+      activity.push(await throughActivity());
+    }
+  }
 
   const sample = rows.slice(0, options.singleRowSample);
   const singleMillis = await withScratchDatabase(ch, 'single', async (scratch) => {
@@ -114,9 +137,12 @@ export async function benchmarkIngestion(ch: ClickHouse, options: IngestOptions)
 
   return {
     events,
-    activityEventsPerSecond: (events / activityMillis) * 1000,
-    activityBatches,
-    bulkEventsPerSecond: (events / bulkMillis) * 1000,
+    rounds: options.rounds,
+    activityEventsPerSecond: median(activity.map((round) => round.eventsPerSecond)),
+    activityRounds: activity.map((round) => round.eventsPerSecond),
+    activityBatches: median(activity.map((round) => round.batches)),
+    bulkEventsPerSecond: median(bulk),
+    bulkRounds: bulk,
     singleRowEventsPerSecond: (sample.length / singleMillis) * 1000,
     singleRowSample: sample.length,
     concurrency: options.concurrency,
