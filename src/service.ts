@@ -182,6 +182,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
       const client = new Client({ connection, namespace: config.temporalNamespace });
       gateway = new OrderGateway(client, {
         taskQueue: config.temporalTaskQueue,
+        onAnswered: () => eventLog.recheck(),
         appendEvents: async (events) => {
           const appended = await eventLog.appendWithin(events, APPEND_WAIT_MS);
           const ids = eventLogFields(events);

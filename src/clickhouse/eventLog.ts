@@ -253,6 +253,14 @@ export class EventLogWriter {
     }
   }
 
+  /**
+   * What `expected` counts went down without an append (a command answered with no events, say a
+   * rejected one): an insert waiting for company looks again at once instead of at its interval's end.
+   */
+  recheck(): void {
+    this.wake?.();
+  }
+
   /** Waits for everything queued so far to be written, then refuses new events. */
   async close(): Promise<void> {
     this.closed = true;

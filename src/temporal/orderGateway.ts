@@ -56,6 +56,11 @@ export interface OrderGatewayOptions {
    * answered; it must not throw (the command stands either way: its workflow delivers them too).
    */
   appendEvents?: (events: RecordedEvent[]) => Promise<void>;
+  /**
+   * Called once a command no longer awaits its answer and what it had to append (if anything) has
+   * been offered: `commandsInFlight` went down, and the event log writer may stop waiting for it.
+   */
+  onAnswered?: () => void;
 }
 
 export class OrderGateway {
@@ -240,6 +245,8 @@ export class OrderGateway {
       return await send();
     } finally {
       this.awaitingAnswer -= 1;
+      // After the answer's own append, which follows in microtasks: a check phase comes later.
+      if (this.options.onAnswered) setImmediate(this.options.onAnswered);
     }
   }
 

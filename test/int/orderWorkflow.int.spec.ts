@@ -190,6 +190,25 @@ describe('when its events reach the event log', () => {
     expect(together.commandsInFlight).toBe(0);
     await writer.close();
   });
+
+  it('tells the writer when a command is done with, after its events were offered, rejected ones too', async () => {
+    // The writer waits for commands in flight; one answered without events must say so, or the
+    // insert waits for nothing until its interval ends. One answered with events says so after them.
+    const seen: string[] = [];
+    const told = new OrderGateway(client, {
+      taskQueue: TASK_QUEUE,
+      appendEvents: async (events) => {
+        seen.push(`offered ${events.map(({ event }) => event.eventType).join(',')}`);
+      },
+      onAnswered: () => seen.push(`answered, ${told.commandsInFlight} in flight`),
+    });
+    const command = createCommand();
+    await told.create(command);
+    await eventually(async () => (seen.length === 2 ? true : undefined), 5_000, 'the create to be done with');
+    await expect(told.changeStatus(status(command.orderId, 'DELIVERED'))).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
+    await eventually(async () => (seen.length === 3 ? true : undefined), 5_000, 'the rejected command to be done with');
+    expect(seen).toEqual(['offered OrderCreated', 'answered, 0 in flight', 'answered, 0 in flight']);
+  });
 });
 
 describe('when commands arrive as updates', () => {

@@ -255,6 +255,25 @@ describe('the event log writer', () => {
       expect(await Promise.all([b, c])).toEqual([1, 1]);
     });
 
+    it('stops waiting when told the last command on its way was answered without events', async () => {
+      let onTheirWay = 1;
+      const { sink, writer } = await afterFirstInsert(() => onTheirWay);
+      const b = writer.append(created('b'));
+      await tick();
+      jest.advanceTimersByTime(50);
+      await tick();
+      expect(sink.inserts).toHaveLength(1);
+      // The command on its way is rejected: it will offer nothing.
+      onTheirWay = 0;
+      writer.recheck();
+      await tick();
+      await tick();
+      expect(sink.inserts).toHaveLength(2);
+      expect(sink.inserts[1].rows.map((row) => row.order_id)).toEqual(['b']);
+      sink.inserts[1].finish();
+      await expect(b).resolves.toBe(1);
+    });
+
     it('never holds a lone command: with none on its way, back-to-back inserts start at once', async () => {
       const sink = controllableSink();
       const writer = new EventLogWriter(sink.write, sink.inLog, { minIntervalMs: 60_000, expected: () => 0 });
