@@ -236,16 +236,22 @@ describe('the event log writer', () => {
       expect(await Promise.all(later)).toEqual([1, 1]);
     });
 
-    it('stops waiting as soon as the last command on its way has offered its events', async () => {
-      let onTheirWay = 1;
-      const { sink, writer } = await afterFirstInsert(() => onTheirWay);
+    /** Events of 'b' held 50 ms into the interval, for one command still on its way. */
+    async function heldForOneOnItsWay() {
+      const onTheirWay = { count: 1 };
+      const { sink, writer } = await afterFirstInsert(() => onTheirWay.count);
       const b = writer.append(created('b'));
       await tick();
       jest.advanceTimersByTime(50);
       await tick();
       expect(sink.inserts).toHaveLength(1);
+      return { sink, writer, b, onTheirWay };
+    }
+
+    it('stops waiting as soon as the last command on its way has offered its events', async () => {
+      const { sink, writer, b, onTheirWay } = await heldForOneOnItsWay();
       // The one command on its way is answered and offers its events: nothing more to wait for.
-      onTheirWay = 0;
+      onTheirWay.count = 0;
       const c = writer.append(created('c'));
       await tick();
       await tick();
@@ -256,15 +262,9 @@ describe('the event log writer', () => {
     });
 
     it('stops waiting when told the last command on its way was answered without events', async () => {
-      let onTheirWay = 1;
-      const { sink, writer } = await afterFirstInsert(() => onTheirWay);
-      const b = writer.append(created('b'));
-      await tick();
-      jest.advanceTimersByTime(50);
-      await tick();
-      expect(sink.inserts).toHaveLength(1);
+      const { sink, writer, b, onTheirWay } = await heldForOneOnItsWay();
       // The command on its way is rejected: it will offer nothing.
-      onTheirWay = 0;
+      onTheirWay.count = 0;
       writer.recheck();
       await tick();
       await tick();
