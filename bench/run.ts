@@ -24,6 +24,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { generatedCustomerCount, generatedCustomerId, generatedOrderId } from '../src/bench/generate';
 import type { QueryKind, QueryPlan, QueryTimings } from '../src/bench/direct';
 import type { IngestFigures } from '../src/bench/ingest';
+import { inTurns } from '../src/bench/inTurns';
 import { ORDER_STATUSES } from '../src/domain/order';
 import { ndjsonLines } from '../src/cli/apiClient';
 import { projectRoot } from '../src/paths';
@@ -521,17 +522,11 @@ async function main(): Promise<void> {
       };
       for (const kind of Object.keys(plan) as QueryKind[]) {
         say(`    timing ${QUERY_NAMES[kind]} over HTTP and in-process, ${plan[kind].length}× each …`);
-        const timings: number[] = [];
-        const direct: number[] = [];
-        for (const [index, parameter] of plan[kind].entries()) {
-          if (index % 2 === 0) {
-            timings.push(await overHttp(kind, parameter));
-            direct.push(await inProcess(kind, parameter));
-          } else {
-            direct.push(await inProcess(kind, parameter));
-            timings.push(await overHttp(kind, parameter));
-          }
-        }
+        const [timings, direct] = await inTurns(
+          plan[kind].length,
+          (index) => overHttp(kind, plan[kind][index]),
+          (index) => inProcess(kind, plan[kind][index]),
+        );
         const viaHttp = distribution(timings);
         const baseline = distribution(direct);
         const ratio = viaHttp.p50 / baseline.p50;

@@ -10,6 +10,7 @@ import { createActivities } from '../../activities';
 import type { ClickHouse } from '../clickhouse/client';
 import { EventLogWriter, insertEventRows, toEventRow } from '../clickhouse/eventLog';
 import { applySchema } from '../clickhouse/schema';
+import { inTurns } from './inTurns';
 import { decide, evolve, OrderCommand, OrderState, RecordedEvent, recorded } from '../domain/order';
 
 export interface IngestOptions {
@@ -114,19 +115,8 @@ export async function benchmarkIngestion(ch: ClickHouse, options: IngestOptions)
       return (events / (performance.now() - started)) * 1000;
     });
 
-  // The path and its ceiling take turns, each first in alternate rounds, so that both meet the
-  // same spells of a busy machine; each figure is the median of its rounds.
-  const activity: Array<{ eventsPerSecond: number; batches: number }> = [];
-  const bulk: number[] = [];
-  for (let round = 0; round < options.rounds; round += 1) {
-    if (round % 2 === 0) {
-      activity.push(await throughActivity());
-      bulk.push(await inBulk());
-    } else {
-      bulk.push(await inBulk());
-      activity.push(await throughActivity());
-    }
-  }
+  // The path and its ceiling take turns; each figure is the median of its rounds.
+  const [activity, bulk] = await inTurns(options.rounds, throughActivity, inBulk);
 
   const sample = rows.slice(0, options.singleRowSample);
   const singleMillis = await withScratchDatabase(ch, 'single', async (scratch) => {
