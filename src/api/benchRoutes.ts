@@ -9,6 +9,15 @@ import type { Logger } from '../logger';
 import { temporalLogger } from '../temporal/runtimeLogger';
 import { readJsonBody } from './body';
 
+/** A whole number in a range from a bench request's body, its default when absent; anything else is refused. */
+function integerIn(body: Record<string, unknown> | undefined, field: string, fallback: number, min: number, max: number): number {
+  const raw = body?.[field];
+  const value = raw === undefined || raw === null ? fallback : raw;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
+    throw validationFailed([{ field, message: `must be an integer from ${min} to ${max}` }]);
+  return value;
+}
+
 export interface BenchRouteDeps {
   ch: ClickHouse;
   log: Logger;
@@ -24,16 +33,16 @@ export function benchRoutes({ ch, log, deliverySlots }: BenchRouteDeps): Router 
   const router = new Router({ prefix: '/admin/bench' });
 
   router.post('/generate', async (ctx) => {
-    const body = (await readJsonBody(ctx)) as { orders?: unknown; year?: unknown } | undefined;
-    const orders = Number(body?.orders);
-    if (!Number.isInteger(orders) || orders < 1 || orders > 100_000_000)
-      throw validationFailed([{ field: 'orders', message: 'must be an integer from 1 to 100000000' }]);
+    const body = (await readJsonBody(ctx)) as Record<string, unknown> | undefined;
+    if (body?.orders === undefined) throw validationFailed([{ field: 'orders', message: 'is required' }]);
+    const orders = integerIn(body, 'orders', 0, 1, 100_000_000);
+    const year = integerIn(body, 'year', 2025, 1971, 2200);
     const stream = new PassThrough();
     ctx.type = 'application/x-ndjson';
     ctx.body = stream;
     const write = (line: object) => stream.write(`${JSON.stringify(line)}\n`);
     (async () => {
-      const done = await generateOrders(ch, { orders, year: Number(body?.year ?? 2025) }, (progress) => write({ progress }));
+      const done = await generateOrders(ch, { orders, year }, (progress) => write({ progress }));
       // Settle the tables the way a long-running service's background merges would.
       const merging = Date.now();
       for (const table of ['order_events', 'orders_by_id', 'orders_by_customer', 'orders_by_created']) {
@@ -47,14 +56,12 @@ export function benchRoutes({ ch, log, deliverySlots }: BenchRouteDeps): Router 
   });
 
   router.post('/ingest', async (ctx) => {
-    const body = (await readJsonBody(ctx)) as { orders?: number; concurrency?: number; singleRowSample?: number; rounds?: number } | undefined;
-    const rounds = Number(body?.rounds ?? 3);
-    if (!Number.isInteger(rounds) || rounds < 1 || rounds > 9) throw validationFailed([{ field: 'rounds', message: 'must be an integer from 1 to 9' }]);
+    const body = (await readJsonBody(ctx)) as Record<string, unknown> | undefined;
     ctx.body = await benchmarkIngestion(ch, {
-      orders: Math.min(Number(body?.orders ?? 2000), 200_000),
-      concurrency: Math.min(Number(body?.concurrency ?? deliverySlots), 10_000),
-      singleRowSample: Math.min(Number(body?.singleRowSample ?? 500), 20_000),
-      rounds,
+      orders: integerIn(body, 'orders', 2000, 1, 200_000),
+      concurrency: integerIn(body, 'concurrency', deliverySlots, 1, 10_000),
+      singleRowSample: integerIn(body, 'singleRowSample', 500, 1, 20_000),
+      rounds: integerIn(body, 'rounds', 3, 1, 9),
       // Activities log as the worker's do: through the service's logger, at its level.
       logger: temporalLogger(log),
     });

@@ -33,7 +33,7 @@ export function generatedCustomerId(n: number): string {
   return `gc-${String(n).padStart(8, '0')}`;
 }
 
-function insertSql(db: string, customers: number, yearStart: string): string {
+function insertSql(db: string): string {
   return `
 INSERT INTO ${db}.order_events
   (event_id, event_type, schema_version, order_id, version, occurred_at, command_id, correlation_id, payload,
@@ -67,10 +67,10 @@ FROM
     number AS n,
     cityHash64(number, 'order') AS h,
     concat('g-', leftPad(toString(number), 9, '0')) AS order_id,
-    toUInt64(floor(${customers} * pow((cityHash64(number, 'customer') % 1000000) / 1000000, 2))) AS c,
+    toUInt64(floor({customers:UInt64} * pow((cityHash64(number, 'customer') % 1000000) / 1000000, 2))) AS c,
     concat('gc-', leftPad(toString(c), 8, '0')) AS customer_id,
     concat('Customer ', toString(c)) AS customer_name,
-    toDateTime64('${yearStart}', 3, 'UTC') + toIntervalMillisecond(h % (365 * 86400000)) AS created,
+    toDateTime64({yearStart:String}, 3, 'UTC') + toIntervalMillisecond(h % (365 * 86400000)) AS created,
     toUInt32(1 + h % 5) AS items,
     toDecimal64(items * (100 + intDiv(h, 7) % 20000), 0) / 100 AS total,
     multiIf(h % 100 < 10, ['PENDING'],
@@ -90,12 +90,13 @@ export async function generateOrders(
   onProgress: (progress: GenerateProgress) => void = () => {},
 ): Promise<GenerateProgress> {
   const chunk = options.chunk ?? 500_000;
-  const sql = insertSql(ch.database, generatedCustomerCount(options.orders), `${options.year ?? 2025}-01-01 00:00:00`);
+  const sql = insertSql(ch.database);
+  const shape = { customers: generatedCustomerCount(options.orders), yearStart: `${options.year ?? 2025}-01-01 00:00:00` };
   const started = Date.now();
   let done = 0;
   while (done < options.orders) {
     const count = Math.min(chunk, options.orders - done);
-    await ch.client.command({ query: sql, query_params: { first: done, count } });
+    await ch.client.command({ query: sql, query_params: { ...shape, first: done, count } });
     done += count;
     onProgress({ orders: done, total: options.orders, millis: Date.now() - started });
   }

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { projectRoot } from '../../src/paths';
-import { call, Reply } from '../support/http';
+import { call, expectProblem } from '../support/http';
 import { Background } from '../support/processes';
 import { startTestStack, TEST_KEYS, TestStack } from '../support/stack';
 
@@ -22,11 +22,6 @@ const as = (key: string | undefined, method: string, route: string, json?: unkno
   call(stack.apiUrl, method, route, { json, headers: { authorization: key === undefined ? '' : `Bearer ${key}` } });
 
 const order = (orderId: string) => ({ orderId, customerId: 'acl-customer', items: [{ productId: 'p', quantity: 1, price: 5 }] });
-
-function expectProblem(reply: Reply, status: number, code: string): void {
-  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-  expect(reply.headers.get('content-type')).toContain('application/problem+json');
-}
 
 describe('without a valid key', () => {
   it('answers 401 UNAUTHORIZED, asking for a bearer token', async () => {

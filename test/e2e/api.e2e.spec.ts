@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { LIMITS } from '../../src/domain/validation';
-import { call, Reply } from '../support/http';
+import { call, expectProblem } from '../support/http';
 import { expectedTemporalWarnings } from '../support/quietTemporal';
 import { eventually, startTestStack, TestStack } from '../support/stack';
 
@@ -39,12 +39,6 @@ function orderBody(orderId = unique('order'), customerId = unique('cust'), extra
 
 const post = (path: string, json?: unknown, headers?: Record<string, string>) => call(api, 'POST', path, { json, headers });
 const get = (path: string, headers?: Record<string, string>) => call(api, 'GET', path, { headers });
-
-function expectProblem(reply: Reply, status: number, code: string): void {
-  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
-  expect(reply.headers.get('content-type')).toContain('application/problem+json');
-  expect(reply.body).toEqual(expect.objectContaining({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) }));
-}
 
 async function created(body = orderBody()) {
   const reply = await post('/orders', body);

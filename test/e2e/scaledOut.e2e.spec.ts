@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { call } from '../support/http';
 import { Background } from '../support/processes';
-import { ScaledOut, startScaledOut } from '../support/scaledOut';
+import { ScaledOut, startScaledOut, WORKER_ACTIVITY_SLOTS } from '../support/scaledOut';
 import { eventually } from '../support/stack';
 
 let cluster: ScaledOut;
@@ -76,6 +76,23 @@ it("serves the worker's metrics, the Temporal SDK's included, on its own port", 
   // The SDK core's own: workflow and activity task latencies of this worker.
   expect(page).toMatch(/^temporal_workflow_task_execution_latency\w*\{/m);
   expect(page).toMatch(/^temporal_activity_execution_latency\w*\{/m);
+});
+
+it('runs as many deliveries at once as WORKER_ACTIVITY_SLOTS says', async () => {
+  // Once no delivery is running, every slot of the activity worker is free; the SDK core counts them.
+  const slotsSeen: number[] = [];
+  await eventually(
+    async () => {
+      const page = await (await fetch(`http://127.0.0.1:${cluster.workerEnv.METRICS_PORT}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+      const free = /^temporal_worker_task_slots_available\{[^}]*worker_type="ActivityWorker"[^}]*\} (\d+)/m.exec(page)?.[1];
+      if (free !== undefined) slotsSeen.push(Number(free));
+      return slotsSeen.at(-1) === WORKER_ACTIVITY_SLOTS ? true : undefined;
+    },
+    15_000,
+    `${WORKER_ACTIVITY_SLOTS} free activity slots`,
+  ).catch((error: Error) => {
+    throw new Error(`${error.message}; seen: ${[...new Set(slotsSeen)].join(', ') || 'none'}`);
+  });
 });
 
 it('turns readiness false while Temporal is away and true again once it is back, by itself', async () => {

@@ -5,6 +5,12 @@ export interface Reply<T = any> {
   body: T;
 }
 
+/** A problem+json answer with this status and stable code. */
+export function expectProblem(reply: Reply, status: number, code: string): void {
+  expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
+  expect(reply.headers.get('content-type')).toContain('application/problem+json');
+}
+
 const keys = new Map<string, string>();
 
 /** The key `call` sends to a service unless the request sets its own Authorization. */

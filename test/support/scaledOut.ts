@@ -15,6 +15,9 @@ import { freePort, TEST_KEYS, temporalCli, tempDir } from './stack';
 
 const BIN = path.join(projectRoot(), 'src', 'bin');
 
+/** The scaled-out worker's WORKER_ACTIVITY_SLOTS, not the default. */
+export const WORKER_ACTIVITY_SLOTS = 321;
+
 export interface ScaledOut {
   apiUrl: string;
   devServer: DevServer;
@@ -60,8 +63,14 @@ export async function startScaledOut(): Promise<ScaledOut> {
     DATA_DIR: path.join(dataDir, 'process'),
     CI: '1',
   };
-  // The worker alone serves its own metrics page, with the Temporal SDK's metrics bridged in.
-  const workerEnv = { ...env, METRICS_PORT: String(await freePort()), TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}` };
+  // The worker alone serves its own metrics page, with the Temporal SDK's metrics bridged in; its
+  // activity slots are set to a number of its own, which that page shows.
+  const workerEnv = {
+    ...env,
+    METRICS_PORT: String(await freePort()),
+    TEMPORAL_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
+    WORKER_ACTIVITY_SLOTS: String(WORKER_ACTIVITY_SLOTS),
+  };
   const apiUrl = `http://127.0.0.1:${port}`;
   useApiKey(apiUrl, TEST_KEYS.admin);
   const processes: Background[] = [];
