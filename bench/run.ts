@@ -3,7 +3,8 @@
  * `--only a,c` runs some scenarios alone (a and b share a phase, as do a and e); `--profile DIR`
  * saves the service's CPU profile. Both are for finding where the time goes.
  *
- * Starts the service as `npm start` does, in a child process on a scratch data directory, and
+ * Builds and starts the service as `npm start` does (`npm run build`, then the compiled service),
+ * in a child process on a scratch data directory, and
  * measures, each against a baseline from the same run on the same machine:
  *   a. commands end to end over HTTP at several concurrencies, against a no-op workflow doing the
  *      same start + three Updates on the same Temporal server;
@@ -358,7 +359,9 @@ async function main(): Promise<void> {
   // --profile DIR: the service writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
   const profileDir = argument('--profile');
   const profiling = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
-  const service = new Background(process.execPath, [...profiling, '--import', 'tsx', path.join(root, 'src', 'bin', 'start.ts')], {
+  say('building the service (npm run build, as npm start does) …');
+  execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  const service = new Background(process.execPath, [...profiling, path.join(root, 'dist', 'src', 'bin', 'start.js')], {
     cwd: root,
     env: {
       ...process.env,
@@ -371,6 +374,7 @@ async function main(): Promise<void> {
       CI: '1',
     },
   });
+  let workflows: string | undefined;
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   let connection: Connection | undefined;
@@ -378,6 +382,8 @@ async function main(): Promise<void> {
     say('starting the service (npm start) …');
     await untilReady(api, service, 180_000);
     apiKey = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
+    // The compiled worker loads the bundle the build wrote; it warns when it had to bundle itself.
+    workflows = /bundling the workflows now/.test(service.output) ? 'bundled as the worker started' : 'dist/workflow-bundle.js';
     const [temporal] = devServersUsing(devServerDbFile(dataDir));
 
     // The baseline worker runs here, on the same Temporal server as the service.
@@ -568,6 +574,7 @@ async function main(): Promise<void> {
         platform: `${os.platform()} ${os.release()}`,
       },
       settings,
+      service: { command: 'node dist/src/bin/start.js', workflows },
       scenarios,
     };
     fs.mkdirSync(outDir, { recursive: true });

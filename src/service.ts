@@ -4,6 +4,7 @@
  * stops in reverse order.
  */
 import http from 'node:http';
+import path from 'node:path';
 import type Koa from 'koa';
 import { Client, Connection, defaultGrpcRetryOptions, GrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { status as GrpcStatus } from '@grpc/grpc-js';
@@ -21,8 +22,8 @@ import { DevServer, startDevServer } from './temporal/devServer';
 import { OrderGateway } from './temporal/orderGateway';
 import { temporalConnectionOptions } from './temporal/connectionOptions';
 import { locateTemporalBinary } from './temporal/temporalBinary';
-import { RunningWorker, startOrderWorker } from './temporal/worker';
-import { toolsDir } from './paths';
+import { builtBundlePath, builtWorkflowBundle, RunningWorker, startOrderWorker, workflowsPath } from './temporal/worker';
+import { projectRoot, toolsDir } from './paths';
 import { Metrics } from './metrics';
 import { lockDataDir } from './dataDirLock';
 import { ensureGeneratedApiKey } from './apiKeyFile';
@@ -151,6 +152,11 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
 
     let worker: RunningWorker | undefined;
     if (roles.worker) {
+      const workflowBundle = options.workflowBundle ?? builtWorkflowBundle();
+      if (!workflowBundle && workflowsPath().endsWith('.js'))
+        log.warn(
+          `no current ${path.relative(projectRoot(), builtBundlePath())} (npm run build writes it): bundling the workflows now, which takes seconds and memory`,
+        );
       say(`starting the order worker on task queue ${config.temporalTaskQueue}`);
       worker = await startOrderWorker({
         connection: temporalConnectionOptions(temporalAddress, devServer ? undefined : config.temporalSecurity),
@@ -159,7 +165,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         eventLog,
         metrics,
         activitySlots: config.workerActivitySlots,
-        workflowBundle: options.workflowBundle,
+        workflowBundle,
       });
       stack.push('the worker', () => worker!.stop());
       worker.done.catch((error: unknown) => log.error({ err: error }, 'the worker stopped with an error'));

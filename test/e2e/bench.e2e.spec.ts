@@ -16,6 +16,8 @@ it('runs every scenario and writes latest.json with machine, commit, settings an
     const result = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
     expect(result.machine).toEqual(expect.objectContaining({ cpus: expect.any(Number), memoryGiB: expect.any(Number) }));
     expect(result.command).toBe('npm run bench -- --tiny');
+    // Built and run as `npm start` does: the compiled service, its worker on the build's workflow bundle.
+    expect(result.service).toEqual({ command: 'node dist/src/bin/start.js', workflows: 'dist/workflow-bundle.js' });
     const names: string[] = result.scenarios.map((scenario: { name: string }) => scenario.name);
     for (const expected of [
       /^commands over HTTP, concurrency \d+$/,
