@@ -32,7 +32,7 @@ import { projectRoot } from '../src/paths';
 import { devServerDbFile, devServersUsing } from '../src/temporal/devServer';
 import { Background } from '../test/support/processes';
 import { freePort } from '../test/support/stack';
-import { distribution, Distribution, Scenario } from './stats';
+import { distribution, Distribution, Scenario } from '../src/bench/stats';
 import { noopUpdate } from './noopWorkflow';
 
 type Size = 'tiny' | 'quick' | 'full';

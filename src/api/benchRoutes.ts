@@ -9,10 +9,10 @@ import type { Logger } from '../logger';
 import { temporalLogger } from '../temporal/runtimeLogger';
 import { readJsonBody } from './body';
 
-/** A whole number in a range from a bench request's body, its default when absent; anything else is refused. */
-function integerIn(body: Record<string, unknown> | undefined, field: string, fallback: number, min: number, max: number): number {
-  const raw = body?.[field];
-  const value = raw === undefined || raw === null ? fallback : raw;
+/** A whole number in a range from a bench request's body, or its default when absent (none: required). */
+function integerIn(body: Record<string, unknown> | undefined, field: string, fallback: number | undefined, min: number, max: number): number {
+  const value = body?.[field] ?? fallback;
+  if (value === undefined) throw validationFailed([{ field, message: 'is required' }]);
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
     throw validationFailed([{ field, message: `must be an integer from ${min} to ${max}` }]);
   return value;
@@ -34,8 +34,7 @@ export function benchRoutes({ ch, log, deliverySlots }: BenchRouteDeps): Router 
 
   router.post('/generate', async (ctx) => {
     const body = (await readJsonBody(ctx)) as Record<string, unknown> | undefined;
-    if (body?.orders === undefined) throw validationFailed([{ field: 'orders', message: 'is required' }]);
-    const orders = integerIn(body, 'orders', 0, 1, 100_000_000);
+    const orders = integerIn(body, 'orders', undefined, 1, 100_000_000);
     const year = integerIn(body, 'year', 2025, 1971, 2200);
     const stream = new PassThrough();
     ctx.type = 'application/x-ndjson';

@@ -11,6 +11,7 @@ import type { ClickHouse } from '../clickhouse/client';
 import { EventLogWriter, insertEventRows, toEventRow } from '../clickhouse/eventLog';
 import { applySchema } from '../clickhouse/schema';
 import { inTurns } from './inTurns';
+import { percentile } from './stats';
 import { decide, evolve, OrderCommand, OrderState, RecordedEvent, recorded } from '../domain/order';
 
 export interface IngestOptions {
@@ -82,7 +83,11 @@ async function withScratchDatabase<T>(ch: ClickHouse, name: string, run: (scratc
   }
 }
 
-const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+const median = (values: number[]) =>
+  percentile(
+    [...values].sort((x, y) => x - y),
+    50,
+  );
 
 export async function benchmarkIngestion(ch: ClickHouse, options: IngestOptions): Promise<IngestFigures> {
   const histories = orderHistories(`ing-${Date.now().toString(36)}`, options.orders);
