@@ -11,7 +11,7 @@ import type { ClickHouse } from '../clickhouse/client';
 import { EventLogWriter, insertEventRows, toEventRow } from '../clickhouse/eventLog';
 import { applySchema } from '../clickhouse/schema';
 import { inTurns } from './inTurns';
-import { percentile } from './stats';
+import { distribution } from './stats';
 import { decide, evolve, OrderCommand, OrderState, RecordedEvent, recorded } from '../domain/order';
 
 export interface IngestOptions {
@@ -83,11 +83,7 @@ async function withScratchDatabase<T>(ch: ClickHouse, name: string, run: (scratc
   }
 }
 
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((x, y) => x - y),
-    50,
-  );
+const median = (values: number[]) => distribution(values).p50;
 
 export async function benchmarkIngestion(ch: ClickHouse, options: IngestOptions): Promise<IngestFigures> {
   const histories = orderHistories(`ing-${Date.now().toString(36)}`, options.orders);
