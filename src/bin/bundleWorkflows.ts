@@ -4,17 +4,12 @@
  * 60 MiB that would stay with every worker process).
  */
 import fs from 'node:fs';
-import { bundleWorkflowCode } from '@temporalio/worker';
-import { builtBundlePath, workflowsPath } from '../temporal/worker';
+import { builtBundlePath, bundleWorkflows, workflowsPath } from '../temporal/worker';
 
 async function main(): Promise<void> {
   const source = workflowsPath();
   if (!source.endsWith('.js')) throw new Error(`run this compiled (node dist/src/bin/bundleWorkflows.js), not from ${source}`);
-  const quiet = () => {};
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: source,
-    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
-  });
+  const { code } = await bundleWorkflows(source);
   const target = builtBundlePath(source);
   // Written whole, then renamed: a worker starting meanwhile sees the old bundle or the new one.
   // Quiet on success, as tsc is: `npm start` prints only the service's own lines.

@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, WorkerOptions, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import type { EventLogWriter } from '../clickhouse/eventLog';
 import type { Metrics } from '../metrics';
@@ -33,6 +33,12 @@ export interface RunningWorker {
 
 export function workflowsPath(): string {
   return require.resolve('../../workflows');
+}
+
+/** Bundles the workflow code (webpack, a few seconds), quietly: for the build, and for tests. */
+export function bundleWorkflows(source: string = workflowsPath()): Promise<WorkflowBundleWithSourceMap> {
+  const quiet = () => {};
+  return bundleWorkflowCode({ workflowsPath: source, logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet } });
 }
 
 /** Where `npm run build` writes the bundle of the compiled workflows: dist/workflow-bundle.js. */

@@ -6,11 +6,11 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { bundleWorkflowCode, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { Config, loadConfig } from '../../src/config';
 import { silentLogger } from '../../src/logger';
 import { Service, startService, StartOptions } from '../../src/service';
-import { workflowsPath } from '../../src/temporal/worker';
+import { bundleWorkflows } from '../../src/temporal/worker';
 import { useApiKey } from './http';
 
 export function freePort(): Promise<number> {
@@ -32,7 +32,7 @@ let bundle: Promise<WorkflowBundleWithSourceMap> | undefined;
 
 /** The workflow code bundled once per test file (bundling takes seconds). */
 export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundle ??= bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} } });
+  bundle ??= bundleWorkflows();
   return bundle;
 }
 
