@@ -35,6 +35,8 @@ export interface DevServer {
 }
 
 const HOST = '127.0.0.1';
+/** Starts tried when the dev server exits because a port was taken (see DevServerExited.portTaken). */
+const START_ATTEMPTS = 3;
 
 export function devServerDbFile(dataDir: string): string {
   return path.join(dataDir, 'temporal.sqlite');
@@ -113,12 +115,62 @@ async function isTemporal(address: string): Promise<boolean> {
   }
 }
 
-async function waitUntilServing(address: string, child: ChildProcess, logFile: string, timeoutMs: number): Promise<void> {
+/** The dev server ended on its own while starting; `output` is what this launch wrote to its log. */
+export class DevServerExited extends Error {
+  constructor(
+    readonly exit: string,
+    readonly output: string,
+  ) {
+    super(`the Temporal dev server exited (${exit}) while starting; its log says:\n${startupReport(output)}`);
+  }
+
+  /** A port it was to listen on was taken: its own internal ports are picked at random as it starts. */
+  get portTaken(): boolean {
+    return /address already in use/i.test(this.output);
+  }
+}
+
+/**
+ * What to show of a failed start: all of a short log; of a long one (a Go panic prints a goroutine
+ * dump after its reason) the lines that give the reason, then the end.
+ */
+export function startupReport(output: string, tailLines = 15): string {
+  const lines = output.trimEnd().split('\n');
+  if (lines.length <= tailLines + 10) return lines.join('\n');
+  const head = lines.slice(0, -tailLines);
+  const reasons = head.filter((line) => /panic|fatal|error|already in use/i.test(line)).slice(0, 5);
+  const shown = reasons.length > 0 ? reasons : head.slice(0, 5);
+  return [...shown, `… (${head.length - shown.length} more lines)`, ...lines.slice(-tailLines)].join('\n');
+}
+
+function readFrom(file: string, offset: number): string {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const size = fs.fstatSync(fd).size;
+      const buffer = Buffer.alloc(Math.max(0, size - offset));
+      fs.readSync(fd, buffer, 0, buffer.length, offset);
+      return buffer.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return '';
+  }
+}
+
+interface Launch {
+  child: ChildProcess;
+  /** Where this launch's output begins in the log, which every launch appends to. */
+  logOffset: number;
+}
+
+async function waitUntilServing(address: string, launch: Launch, logFile: string, timeoutMs: number): Promise<void> {
+  const { child } = launch;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) {
-      const tail = fs.readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
-      throw new Error(`the Temporal dev server exited (${child.exitCode ?? child.signalCode}) while starting; its log says:\n${tail}`);
+      throw new DevServerExited(String(child.exitCode ?? child.signalCode), readFrom(logFile, launch.logOffset));
     }
     if (await isTemporal(address)) return;
     await sleep(250);
@@ -208,19 +260,28 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 
   const logFile = path.join(options.dataDir, 'temporal.log');
   say(`starting the Temporal dev server on ${address} (data: ${dbFile}, log: ${logFile})`);
-  const launch = (): ChildProcess => {
+  const launch = (): Launch => {
     const log = fs.openSync(logFile, 'a');
-    const spawned = spawn(options.binary.kind === 'path' ? options.binary.path : 'temporal', devServerArgs(options, dbFile), { stdio: ['ignore', log, log] });
+    const logOffset = fs.fstatSync(log).size;
+    const child = spawn(options.binary.kind === 'path' ? options.binary.path : 'temporal', devServerArgs(options, dbFile), { stdio: ['ignore', log, log] });
     fs.closeSync(log);
-    return spawned;
+    return { child, logOffset };
   };
-  let child = launch();
-  try {
-    await waitUntilServing(address, child, logFile, options.startTimeoutMs ?? 60_000);
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
+  const timeoutMs = options.startTimeoutMs ?? 60_000;
+  let current: Launch;
+  for (let attempt = 1; ; attempt += 1) {
+    current = launch();
+    try {
+      await waitUntilServing(address, current, logFile, timeoutMs);
+      break;
+    } catch (error) {
+      current.child.kill('SIGKILL');
+      if (!(error instanceof DevServerExited && error.portTaken && attempt < START_ATTEMPTS)) throw error;
+      say(`the Temporal dev server found a port taken as it started; starting it again (attempt ${attempt + 1} of ${START_ATTEMPTS})`);
+      await sleep(500);
+    }
   }
+  let child = current.child;
 
   // Supervise: a dev server that dies (killed, out of memory) is started again on the same SQLite
   // file, so the service recovers by itself; callers see 503 UNAVAILABLE meanwhile.
@@ -234,9 +295,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       say(`the Temporal dev server exited (${code ?? signal}); starting it again in ${delay} ms`);
       setTimeout(() => {
         if (stopping) return;
-        child = launch();
+        const relaunched = launch();
+        child = relaunched.child;
         supervise(child);
-        waitUntilServing(address, child, logFile, options.startTimeoutMs ?? 60_000).then(
+        waitUntilServing(address, relaunched, logFile, timeoutMs).then(
           () => {
             restarts = 0;
             say(`the Temporal dev server is back on ${address}`);
@@ -257,11 +319,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
       child.kill('SIGTERM');
-      const stopped = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
-      if (!stopped) {
-        child.kill('SIGKILL');
-        await exited;
-      }
+      // Killed outright if it has not stopped within 10 s; the timer goes when it has.
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
     },
   };
 }
