@@ -13,15 +13,30 @@ import { Service, startService, StartOptions } from '../../src/service';
 import { bundleWorkflows } from '../../src/temporal/worker';
 import { useApiKey } from './http';
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Ports for test servers come from a block of their own per jest worker, below the kernel's
+ * ephemeral range (32768 and up here): a port the kernel handed out and took back can be handed
+ * to another process before ours binds it, and the Temporal dev server picks its internal ports
+ * that way as it starts. Each pick is checked free by listening on it.
+ */
+const PORT_BLOCK = 2000;
+const portBlockStart = 20_000 + ((Number(process.env.JEST_WORKER_ID ?? 1) - 1) % 6) * PORT_BLOCK;
+let nextPort = Math.floor(Math.random() * PORT_BLOCK);
+
+function listenable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+export async function freePort(): Promise<number> {
+  for (let tried = 0; tried < PORT_BLOCK; tried += 1) {
+    const port = portBlockStart + (nextPort++ % PORT_BLOCK);
+    if (await listenable(port)) return port;
+  }
+  throw new Error(`no free port in ${portBlockStart}–${portBlockStart + PORT_BLOCK - 1}`);
 }
 
 export function tempDir(prefix: string): string {
