@@ -47,8 +47,13 @@ function controllableSink() {
   return { inserts, asked, write, inLog };
 }
 
-/** Lets the writer's lookup of what the log holds (a promise) run. */
-const tick = () => new Promise((resolve) => setImmediate(resolve));
+const turn = () => new Promise((resolve) => setImmediate(resolve));
+
+/** Lets the writer take a batch (after a turn of the event loop) and ask the log about it. */
+const tick = async () => {
+  await turn();
+  await turn();
+};
 
 const settled = async (promise: Promise<unknown>) => {
   let state = 'pending';
@@ -65,6 +70,7 @@ describe('the event log writer', () => {
     const sink = controllableSink();
     const writer = new EventLogWriter(sink.write, sink.inLog);
     const first = writer.append(created('a'));
+    await tick();
     const waiting = ['b', 'c', 'd'].map((id) => writer.append(created(id)));
     await tick();
     expect(sink.inserts).toHaveLength(1);
@@ -82,8 +88,8 @@ describe('the event log writer', () => {
     const sink = controllableSink();
     const writer = new EventLogWriter(sink.write, sink.inLog);
     const first = writer.append(created('a'));
-    const second = writer.append(created('b'));
     await tick();
+    const second = writer.append(created('b'));
     sink.inserts[0].finish(new Error('ClickHouse is down'));
     await expect(first).rejects.toThrow('ClickHouse is down');
     expect(await settled(second)).toBe('pending');
@@ -102,7 +108,26 @@ describe('the event log writer', () => {
       sink.inserts[i].finish();
     }
     await Promise.all(all);
-    expect(sink.inserts.map((insert) => insert.rows.length)).toEqual([1, 2, 2]);
+    expect(sink.inserts.map((insert) => insert.rows.length)).toEqual([2, 2, 1]);
+  });
+
+  it('lets callers that come back together share an insert, the first not written alone', async () => {
+    const sink = controllableSink();
+    const writer = new EventLogWriter(sink.write, sink.inLog, { maxBatchRows: 2 });
+    // A backlog: four callers offer at once, and each, once answered, comes back at once with its next events.
+    const next: Record<string, string> = { a: 'e', b: 'f', c: 'g', d: 'h' };
+    const all = Object.keys(next).map((id) => writer.append(created(id)).then(() => writer.append(created(next[id]))));
+    // Each insert finishes as soon as it is made, until every caller has been answered.
+    let finished = 0;
+    for (let rounds = 0; sink.inserts.reduce((rows, insert) => rows + insert.rows.length, 0) < 8 && rounds < 20; rounds += 1) {
+      await tick();
+      for (const insert of sink.inserts.slice(finished)) insert.finish();
+      finished = sink.inserts.length;
+    }
+    for (const insert of sink.inserts.slice(finished)) insert.finish();
+    expect(await Promise.all(all)).toEqual([1, 1, 1, 1]);
+    // Before, the first offer went alone and, with it, one caller out of step for good: [a], [b c], [d e], [f g], [h].
+    expect(sink.inserts.map((insert) => insert.rows.map((row) => row.order_id).join(' '))).toEqual(['a b', 'c d', 'e f', 'g h']);
   });
 
   it('writes every row in the log format: UTC time, exact decimal total, the payload as JSON', async () => {
