@@ -10,9 +10,15 @@ import type { Metrics } from '../src/metrics';
 export interface ActivityDeps {
   eventLog: EventLogWriter;
   metrics?: Metrics;
+  /**
+   * Whether the worker's logger keeps info lines (default true). When it does not, a delivery
+   * does not write its "events delivered" line at all: the SDK builds an activity's log metadata
+   * (its whole info) before any level is looked at, a tenth of a delivery's time in a backlog.
+   */
+  logsInfo?: boolean;
 }
 
-export function createActivities({ eventLog, metrics }: ActivityDeps) {
+export function createActivities({ eventLog, metrics, logsInfo = true }: ActivityDeps) {
   /** Offers an order's events to the event log, which writes those it does not hold yet. */
   async function deliver(events: RecordedEvent[]): Promise<number> {
     if (!Array.isArray(events)) throw ApplicationFailure.nonRetryable('events must be an array', 'VALIDATION_FAILED');
@@ -20,7 +26,7 @@ export function createActivities({ eventLog, metrics }: ActivityDeps) {
     const ids = eventLogFields(events);
     try {
       const written = await eventLog.append(events);
-      Context.current().log.info('events delivered', { ...ids, written, alreadyInLog: events.length - written });
+      if (logsInfo) Context.current().log.info('events delivered', { ...ids, written, alreadyInLog: events.length - written });
       return written;
     } catch (error) {
       Context.current().log.warn('delivering events failed; will retry', { ...ids, error: error instanceof Error ? error.message : String(error) });

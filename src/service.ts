@@ -165,6 +165,7 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
         eventLog,
         metrics,
         activitySlots: config.workerActivitySlots,
+        logsInfo: log.isLevelEnabled('info'),
         workflowBundle,
       });
       stack.push('the worker', () => worker!.stop());

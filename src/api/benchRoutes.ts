@@ -63,6 +63,7 @@ export function benchRoutes({ ch, log, deliverySlots }: BenchRouteDeps): Router 
       rounds: integerIn(body, 'rounds', 3, 1, 9),
       // Activities log as the worker's do: through the service's logger, at its level.
       logger: temporalLogger(log),
+      logsInfo: log.isLevelEnabled('info'),
     });
   });
 

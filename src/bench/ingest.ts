@@ -23,6 +23,8 @@ export interface IngestOptions {
   rounds: number;
   /** Where the activities' log lines go (the worker's: the service's logger). */
   logger?: Logger;
+  /** Whether that logger keeps info lines, as the worker is told. */
+  logsInfo?: boolean;
 }
 
 export interface IngestFigures {
@@ -94,7 +96,7 @@ export async function benchmarkIngestion(ch: ClickHouse, options: IngestOptions)
     withScratchDatabase(ch, 'activity', async (scratch) => {
       let batches = 0;
       const eventLog = EventLogWriter.forClickHouse(scratch, { onBatch: () => (batches += 1) });
-      const { deliverOrderEvents } = createActivities({ eventLog });
+      const { deliverOrderEvents } = createActivities({ eventLog, logsInfo: options.logsInfo });
       const environment = new MockActivityEnvironment(undefined, { logger: options.logger });
       let next = 0;
       const started = performance.now();

@@ -19,6 +19,8 @@ export interface OrderWorkerOptions {
   metrics?: Metrics;
   /** Activities (deliveries) run at once; see Config.workerActivitySlots. */
   activitySlots: number;
+  /** Whether the service's logger keeps info lines (activities skip building those it would drop). */
+  logsInfo?: boolean;
   /** A pre-built workflow bundle (`npm run build` writes one; tests build one per run); otherwise bundled from `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -69,7 +71,7 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({ eventLog: options.eventLog, metrics: options.metrics }),
+    activities: createActivities({ eventLog: options.eventLog, metrics: options.metrics, logsInfo: options.logsInfo }),
     // Orders are small, independent workflows: keep many cached so a command rarely replays history.
     maxCachedWorkflows: 2000,
     maxConcurrentActivityTaskExecutions: options.activitySlots,
