@@ -168,7 +168,7 @@ async function readModelsReached(ch: ClickHouse, rows: EventRow[]) {
  * events, which are asked about, so the inserts run back to back. With room for all 8,000 rows in
  * one batch, each insert waited for its callers' work in between.
  */
-export const MAX_BATCH_ROWS = 4000;
+const MAX_BATCH_ROWS = 4000;
 
 interface Pending {
   rows: EventRow[];

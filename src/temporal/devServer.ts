@@ -145,15 +145,7 @@ export function startupReport(output: string, tailLines = 15): string {
 
 function readFrom(file: string, offset: number): string {
   try {
-    const fd = fs.openSync(file, 'r');
-    try {
-      const size = fs.fstatSync(fd).size;
-      const buffer = Buffer.alloc(Math.max(0, size - offset));
-      fs.readSync(fd, buffer, 0, buffer.length, offset);
-      return buffer.toString('utf8');
-    } finally {
-      fs.closeSync(fd);
-    }
+    return fs.readFileSync(file).subarray(offset).toString('utf8');
   } catch {
     return '';
   }
