@@ -5,10 +5,11 @@ export interface Reply<T = any> {
   body: T;
 }
 
-/** A problem+json answer with this status and stable code. */
+/** A problem+json answer with this status and stable code, and the fields every problem carries. */
 export function expectProblem(reply: Reply, status: number, code: string): void {
   expect({ status: reply.status, code: reply.body?.code }).toEqual({ status, code });
   expect(reply.headers.get('content-type')).toContain('application/problem+json');
+  expect(reply.body).toEqual(expect.objectContaining({ type: expect.any(String), title: expect.any(String), status, detail: expect.any(String) }));
 }
 
 const keys = new Map<string, string>();
