@@ -50,3 +50,29 @@ it('generates the orders asked for, created in the year asked for', async () => 
   expect(lines.at(-1)).toEqual({ done: expect.objectContaining({ orders: 20, total: 20 }) });
   expect(await generatedOrders()).toEqual({ orders: 20, years: [2024] });
 }, 60_000);
+
+it('measures ingestion in scratch databases of its own and leaves none of them behind', async () => {
+  const reply = await call<{ events: number; activityRounds: number[]; bulkRounds: number[]; singleRowSample: number }>(
+    stack.apiUrl,
+    'POST',
+    '/admin/bench/ingest',
+    {
+      json: { orders: 25, rounds: 3, singleRowSample: 5, concurrency: 10 },
+    },
+  );
+  expect(reply.status).toBe(200);
+  expect(reply.body).toMatchObject({ events: 100, singleRowSample: 5 });
+  expect(reply.body.activityRounds).toHaveLength(3);
+  expect(reply.body.bulkRounds).toHaveLength(3);
+  const databases = await stack.ch.client.query({ query: 'SELECT name FROM system.databases ORDER BY name', format: 'JSONEachRow' });
+  const names = (await databases.json<{ name: string }>()).map(({ name }) => name);
+  expect(names).toContain(stack.ch.database);
+  expect(names.filter((name) => name.includes('_bench_'))).toEqual([]);
+  // The service's own log holds none of the bench's orders.
+  const own = await stack.ch.client.query({
+    query: `SELECT count() AS n FROM ${stack.ch.database}.order_events WHERE startsWith(order_id, 'ing-')`,
+    format: 'JSONEachRow',
+  });
+  const [{ n }] = await own.json<{ n: string | number }>();
+  expect(Number(n)).toBe(0);
+}, 60_000);
