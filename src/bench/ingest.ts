@@ -75,26 +75,26 @@ function orderHistories(prefix: string, orders: number): RecordedEvent[][] {
 }
 
 /**
- * Scratch databases with the real schema, one per round, all dropped at the end. Dropping one
- * between rounds deletes thousands of files, and on this machine's ext4 (no journal) creating
- * files just after many were deleted costs more: the round after a drop paid for it, and the
- * path, which writes twenty times the parts of the bulk insert, paid most.
+ * Runs `work` with scratch databases it makes as it needs them (the real schema, one per round),
+ * and drops them all at the end. Dropping one between rounds deletes thousands of files, and on
+ * this machine's ext4 (no journal) creating files just after many were deleted costs more: the
+ * round after a drop paid for it, and the path, which writes twenty times the parts of the bulk
+ * insert, paid most.
  */
-function scratchDatabases(ch: ClickHouse) {
+async function withScratchDatabases<T>(ch: ClickHouse, work: (fresh: (name: string) => Promise<ClickHouse>) => Promise<T>): Promise<T> {
   const made: string[] = [];
   const drop = (database: string) => ch.client.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` });
-  return {
-    async fresh(name: string): Promise<ClickHouse> {
+  try {
+    return await work(async (name) => {
       const scratch: ClickHouse = { ...ch, database: `${ch.database}_bench_${name}` };
       await drop(scratch.database);
       made.push(scratch.database);
       await applySchema(scratch);
       return scratch;
-    },
-    async dropAll(): Promise<void> {
-      for (const database of made.splice(0)) await drop(database);
-    },
-  };
+    });
+  } finally {
+    for (const database of made) await drop(database);
+  }
 }
 
 const median = (values: number[]) => distribution(values).p50;
@@ -104,58 +104,53 @@ export async function benchmarkIngestion(ch: ClickHouse, options: IngestOptions)
   const events = histories.reduce((sum, history) => sum + history.length, 0);
   const rows = histories.flat().map(toEventRow);
 
-  const databases = scratchDatabases(ch);
-  const throughActivity = async (round: number) => {
-    const scratch = await databases.fresh(`activity_${round}`);
-    let batches = 0;
-    const eventLog = EventLogWriter.forClickHouse(scratch, { onBatch: () => (batches += 1) });
-    const { deliverOrderEvents } = createActivities({ eventLog, logsInfo: options.logsInfo });
-    const environment = new MockActivityEnvironment(undefined, { logger: options.logger });
-    let next = 0;
-    const started = performance.now();
-    // Each lane is one workflow at a time, delivering what its outbox holds (here an order's whole
-    // history, as after a quick create → deliver) in one activity.
-    await Promise.all(
-      Array.from({ length: options.concurrency }, async () => {
-        for (let index = next++; index < histories.length; index = next++) await environment.run(deliverOrderEvents, histories[index]);
-      }),
-    );
-    const millis = performance.now() - started;
-    await eventLog.close();
-    return { eventsPerSecond: (events / millis) * 1000, batches };
-  };
-  const inBulk = async (round: number) => {
-    const scratch = await databases.fresh(`bulk_${round}`);
-    const started = performance.now();
-    await insertEventRows(scratch, rows);
-    return (events / (performance.now() - started)) * 1000;
-  };
+  return withScratchDatabases(ch, async (fresh) => {
+    const throughActivity = async (round: number) => {
+      const scratch = await fresh(`activity_${round}`);
+      let batches = 0;
+      const eventLog = EventLogWriter.forClickHouse(scratch, { onBatch: () => (batches += 1) });
+      const { deliverOrderEvents } = createActivities({ eventLog, logsInfo: options.logsInfo });
+      const environment = new MockActivityEnvironment(undefined, { logger: options.logger });
+      let next = 0;
+      const started = performance.now();
+      // Each lane is one workflow at a time, delivering what its outbox holds (here an order's whole
+      // history, as after a quick create → deliver) in one activity.
+      await Promise.all(
+        Array.from({ length: options.concurrency }, async () => {
+          for (let index = next++; index < histories.length; index = next++) await environment.run(deliverOrderEvents, histories[index]);
+        }),
+      );
+      const millis = performance.now() - started;
+      await eventLog.close();
+      return { eventsPerSecond: (events / millis) * 1000, batches };
+    };
+    const inBulk = async (round: number) => {
+      const scratch = await fresh(`bulk_${round}`);
+      const started = performance.now();
+      await insertEventRows(scratch, rows);
+      return (events / (performance.now() - started)) * 1000;
+    };
 
-  let activity: Awaited<ReturnType<typeof throughActivity>>[];
-  let bulk: number[];
-  let singleMillis: number;
-  const sample = rows.slice(0, options.singleRowSample);
-  try {
     // The path and its ceiling take turns; each figure is the median of its rounds.
-    [activity, bulk] = await inTurns(options.rounds, throughActivity, inBulk);
-    const scratch = await databases.fresh('single');
+    const [activity, bulk] = await inTurns(options.rounds, throughActivity, inBulk);
+
+    const sample = rows.slice(0, options.singleRowSample);
+    const scratch = await fresh('single');
     const started = performance.now();
     for (const row of sample) await insertEventRows(scratch, [row]);
-    singleMillis = performance.now() - started;
-  } finally {
-    await databases.dropAll();
-  }
+    const singleMillis = performance.now() - started;
 
-  return {
-    events,
-    rounds: options.rounds,
-    activityEventsPerSecond: median(activity.map((round) => round.eventsPerSecond)),
-    activityRounds: activity.map((round) => round.eventsPerSecond),
-    activityBatches: median(activity.map((round) => round.batches)),
-    bulkEventsPerSecond: median(bulk),
-    bulkRounds: bulk,
-    singleRowEventsPerSecond: (sample.length / singleMillis) * 1000,
-    singleRowSample: sample.length,
-    concurrency: options.concurrency,
-  };
+    return {
+      events,
+      rounds: options.rounds,
+      activityEventsPerSecond: median(activity.map((round) => round.eventsPerSecond)),
+      activityRounds: activity.map((round) => round.eventsPerSecond),
+      activityBatches: median(activity.map((round) => round.batches)),
+      bulkEventsPerSecond: median(bulk),
+      bulkRounds: bulk,
+      singleRowEventsPerSecond: (sample.length / singleMillis) * 1000,
+      singleRowSample: sample.length,
+      concurrency: options.concurrency,
+    };
+  });
 }
