@@ -23,13 +23,15 @@ export function createActivities({ eventLog, metrics, logsInfo = true }: Activit
   async function deliver(events: RecordedEvent[]): Promise<number> {
     if (!Array.isArray(events)) throw ApplicationFailure.nonRetryable('events must be an array', 'VALIDATION_FAILED');
     if (metrics && Context.current().info.attempt > 1) metrics.appendRetries.inc();
-    const ids = eventLogFields(events);
     try {
       const written = await eventLog.append(events);
-      if (logsInfo) Context.current().log.info('events delivered', { ...ids, written, alreadyInLog: events.length - written });
+      if (logsInfo) Context.current().log.info('events delivered', { ...eventLogFields(events), written, alreadyInLog: events.length - written });
       return written;
     } catch (error) {
-      Context.current().log.warn('delivering events failed; will retry', { ...ids, error: error instanceof Error ? error.message : String(error) });
+      Context.current().log.warn('delivering events failed; will retry', {
+        ...eventLogFields(events),
+        error: error instanceof Error ? error.message : String(error),
+      });
       throw error;
     }
   }
