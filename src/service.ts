@@ -195,11 +195,12 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
           const ids = eventLogFields(events);
           if (appended.outcome === 'appended') {
             log.info({ ...ids, written: appended.written }, 'events appended');
-            return;
+            return true;
           }
           // The command stands (Temporal holds it); its workflow delivers the events a little later.
           metrics.appendsDeferred.inc();
           log.warn({ ...ids, err: appended.error }, 'events not appended in time; their workflow will deliver them');
+          return false;
         },
       });
       let schemaChecked = false;

@@ -13,13 +13,23 @@ import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderSnapshot, OrderS
  */
 export type CommandAnswer = OrderSnapshot & { eventsToAppend?: RecordedEvent[] };
 
+/**
+ * A caller's word that every event of the order up to `appendedThrough` (a version) is in the event
+ * log and in every read model: the workflow need not deliver those itself. It rides on the next
+ * command the caller sends the order, or comes alone (`eventsAppendedSignal`) when none will follow.
+ */
+export interface AppendReceipt {
+  appendedThrough: number;
+}
+
 export const createOrderUpdate = defineUpdate<CommandAnswer, [CreateOrder]>('createOrder');
-export const changeOrderStatusUpdate = defineUpdate<CommandAnswer, [ChangeOrderStatus]>('changeOrderStatus');
-export const cancelOrderUpdate = defineUpdate<CommandAnswer, [CancelOrder]>('cancelOrder');
+export const changeOrderStatusUpdate = defineUpdate<CommandAnswer, [ChangeOrderStatus, AppendReceipt?]>('changeOrderStatus');
+export const cancelOrderUpdate = defineUpdate<CommandAnswer, [CancelOrder, AppendReceipt?]>('cancelOrder');
 
 export const createOrderSignal = defineSignal<[CreateOrder]>('createOrder');
 export const changeOrderStatusSignal = defineSignal<[ChangeOrderStatus]>('changeOrderStatus');
 export const cancelOrderSignal = defineSignal<[CancelOrder]>('cancelOrder');
+export const eventsAppendedSignal = defineSignal<[AppendReceipt]>('eventsAppended');
 
 /** The write model's current order, or null before it is created. */
 export const getOrderQuery = defineQuery<OrderSnapshot | null>('getOrder');

@@ -1,10 +1,11 @@
 /**
  * One workflow per order: the write model. It takes commands (updates and signals), runs them
  * through the pure domain module and keeps the resulting events in an outbox. An Update answers
- * with its events, which the API appends to the event log before it answers its client; a little
- * later the workflow hands its outbox, in order, to an activity that writes whatever the log does
- * not hold yet (nothing, unless the API crashed or ClickHouse was away). It finishes once the
- * order is terminal and every event is delivered.
+ * with its events, which the API appends to the event log before it answers its client, and the
+ * API's receipt for them (on its next command to the order, or alone once the order is terminal)
+ * clears them from the outbox. Events no receipt covers within DELIVERY_DELAY (the API crashed,
+ * or ClickHouse was away) go, in order, to an activity that writes whatever the log does not hold
+ * yet. It finishes once the order is terminal and every event is delivered or receipted.
  */
 import {
   allHandlersFinished,
@@ -16,7 +17,6 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
-  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -25,6 +25,7 @@ import { DomainError } from '../src/domain/errors';
 import { toDecimalString } from '../src/domain/money';
 import { decide, evolve, isTerminal, OrderCommand, OrderSnapshot, OrderState, RecordedEvent, recorded, snapshot } from '../src/domain/order';
 import {
+  AppendReceipt,
   cancelOrderSignal,
   cancelOrderUpdate,
   changeOrderStatusSignal,
@@ -34,6 +35,7 @@ import {
   createOrderSignal,
   createOrderUpdate,
   CUSTOMER_ID_ATTRIBUTE,
+  eventsAppendedSignal,
   findOutcome,
   getCommandOutcomeQuery,
   getOrderQuery,
@@ -46,9 +48,10 @@ import {
 /** Enough to answer any realistic client retry; bounded so continue-as-new stays small. */
 const RECENT_COMMANDS_KEPT = 200;
 /**
- * How long after an event the workflow delivers it itself. The API appends a command's events
- * within 2 s of its answer or gives up; this comes after that, so the delivery rarely races the
- * API's own append, and it bounds how stale the read models can be after a crash.
+ * How long the workflow waits for a receipt for its oldest undelivered event before delivering
+ * it itself. The API appends a command's events within 2 s of its answer or gives up; this comes
+ * after that, so the delivery rarely races the API's own append, and it bounds how stale the read
+ * models can be after a crash.
  */
 const DELIVERY_DELAY = '3 seconds';
 const CALLER_APPENDS = 'caller-appends-events';
@@ -142,6 +145,12 @@ class OrderEntity {
     return this.outbox.filter(({ event }) => event.version <= version);
   }
 
+  /** Drops from the outbox the events known to be in the log (the outbox is in version order). */
+  settle(through: number): void {
+    const kept = this.outbox.findIndex(({ event }) => event.version > through);
+    this.outbox.splice(0, kept === -1 ? this.outbox.length : kept);
+  }
+
   answer(outcome: CommandOutcome): OrderSnapshot {
     if (!outcome.accepted) throw ApplicationFailure.create({ type: outcome.code, message: outcome.message, nonRetryable: true });
     return { ...snapshot(this.state!), status: outcome.status, updatedAt: outcome.updatedAt, version: outcome.version };
@@ -196,7 +205,12 @@ function asFailure(error: unknown): unknown {
 export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWorkflowResult> {
   const order = new OrderEntity(input);
 
-  const handleUpdate = async (command: OrderCommand): Promise<CommandAnswer> => {
+  const takeReceipt = (receipt: AppendReceipt | undefined): void => {
+    if (typeof receipt?.appendedThrough === 'number') order.settle(receipt.appendedThrough);
+  };
+
+  const handleUpdate = async (command: OrderCommand, receipt?: AppendReceipt): Promise<CommandAnswer> => {
+    takeReceipt(receipt);
     let answer: OrderSnapshot;
     try {
       answer = order.handle(command);
@@ -215,7 +229,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     }
     return answer;
   };
-  const validateUpdate = (command: OrderCommand): void => {
+  const validateUpdate = (command: OrderCommand, _receipt?: AppendReceipt): void => {
     try {
       order.validate(command);
     } catch (error) {
@@ -240,6 +254,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   setHandler(createOrderSignal, handleSignal);
   setHandler(changeOrderStatusSignal, handleSignal);
   setHandler(cancelOrderSignal, handleSignal);
+  setHandler(eventsAppendedSignal, takeReceipt);
   setHandler(getOrderQuery, () => (order.state ? snapshot(order.state) : null));
   setHandler(getCommandOutcomeQuery, (commandId) => order.outcomeOf(commandId) ?? null);
   if (order.state) order.publish(order.state, false);
@@ -253,17 +268,23 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     await condition(() => order.outbox.length > 0 || order.finished || workflowInfo().continueAsNewSuggested);
     if (order.outbox.length > 0) {
       if (patched(CALLER_APPENDS)) {
-        // The API has appended these already, or will within DELIVERY_DELAY, or could not; the
-        // delivery writes only what is missing, and carries every event of the meantime at once.
-        if (!signalled) await sleep(DELIVERY_DELAY);
+        // The API has appended these already, or will within DELIVERY_DELAY, or could not. Its
+        // receipt clears them; a receipt for older events restarts the wait for the rest (no timer
+        // fires while commands keep coming). What no receipt covers in time is delivered here:
+        // the delivery writes only what is missing, and carries every event of the meantime at once.
+        // (The wait ends early only on a receipt, so histories from before receipts replay as they ran.)
+        if (!signalled) {
+          const oldest = order.outbox[0];
+          if (await condition(() => order.outbox[0] !== oldest, DELIVERY_DELAY)) continue;
+        }
         signalled = false;
         const batch = order.outbox.slice();
         await deliverOrderEvents(batch);
-        order.outbox.splice(0, batch.length);
+        order.settle(batch[batch.length - 1].event.version);
       } else {
         const batch = order.outbox.slice();
         await recordOrderEvents(batch);
-        order.outbox.splice(0, batch.length);
+        order.settle(batch[batch.length - 1].event.version);
       }
       continue;
     }

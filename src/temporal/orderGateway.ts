@@ -19,9 +19,10 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import { DomainError, ErrorCode, FieldError } from '../domain/errors';
 import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderCommand, OrderSnapshot, RecordedEvent } from '../domain/order';
 import { toAmount } from '../domain/money';
-import { lineTotalCents } from '../domain/order';
+import { isTerminal, lineTotalCents } from '../domain/order';
 import type { orderWorkflow } from '../../workflows/order';
 import {
+  AppendReceipt,
   cancelOrderSignal,
   cancelOrderUpdate,
   changeOrderStatusSignal,
@@ -31,6 +32,7 @@ import {
   createOrderSignal,
   createOrderUpdate,
   CUSTOMER_ID_ATTRIBUTE,
+  eventsAppendedSignal,
   findOutcome,
   getCommandOutcomeQuery,
   getOrderQuery,
@@ -53,9 +55,10 @@ export interface OrderGatewayOptions {
   commandTimeoutMs?: number;
   /**
    * Appends the events an accepted command returned to the event log, before the command is
-   * answered; it must not throw (the command stands either way: its workflow delivers them too).
+   * answered, and says whether they are now in the log and in every read model. It must not throw
+   * (the command stands either way: its workflow delivers what it gets no receipt for).
    */
-  appendEvents?: (events: RecordedEvent[]) => Promise<void>;
+  appendEvents?: (events: RecordedEvent[]) => Promise<boolean>;
   /**
    * Called once a command no longer awaits its answer and what it had to append (if anything) has
    * been offered: `commandsInFlight` went down, and the event log writer may stop waiting for it.
@@ -63,9 +66,14 @@ export interface OrderGatewayOptions {
   onAnswered?: () => void;
 }
 
+/** Orders whose receipt waits for their next command; the oldest are forgotten beyond this. */
+const RECEIPTS_KEPT = 10_000;
+
 export class OrderGateway {
   private readonly commandTimeoutMs: number;
   private awaitingAnswer = 0;
+  /** Per open order, the version through which this process appended its events. */
+  private readonly receipts = new Map<string, number>();
 
   constructor(
     private readonly client: Client,
@@ -100,7 +108,7 @@ export class OrderGateway {
       await this.unstickAfterTimeout(command.orderId, error);
       throw translate(error);
     }
-    return this.settle(answer);
+    return this.settle(command.orderId, answer);
   }
 
   /** Sends the create as a signal: answers once Temporal has recorded it, not once it is applied. */
@@ -124,11 +132,15 @@ export class OrderGateway {
   }
 
   async changeStatus(command: ChangeOrderStatus): Promise<OrderSnapshot> {
-    return this.update(command, (handle) => handle.executeUpdate(changeOrderStatusUpdate, { args: [command], updateId: command.commandId }));
+    return this.update(command, (handle, receipt) =>
+      handle.executeUpdate(changeOrderStatusUpdate, { args: receipt ? [command, receipt] : [command], updateId: command.commandId }),
+    );
   }
 
   async cancel(command: CancelOrder): Promise<OrderSnapshot> {
-    return this.update(command, (handle) => handle.executeUpdate(cancelOrderUpdate, { args: [command], updateId: command.commandId }));
+    return this.update(command, (handle, receipt) =>
+      handle.executeUpdate(cancelOrderUpdate, { args: receipt ? [command, receipt] : [command], updateId: command.commandId }),
+    );
   }
 
   async changeStatusAsync(command: ChangeOrderStatus): Promise<AcceptedCommand> {
@@ -210,16 +222,21 @@ export class OrderGateway {
     };
   }
 
-  private async update(command: ChangeOrderStatus | CancelOrder, send: (handle: OrderHandle) => Promise<CommandAnswer>): Promise<OrderSnapshot> {
+  private async update(
+    command: ChangeOrderStatus | CancelOrder,
+    send: (handle: OrderHandle, receipt: AppendReceipt | undefined) => Promise<CommandAnswer>,
+  ): Promise<OrderSnapshot> {
+    const appendedThrough = this.receipts.get(command.orderId);
+    const receipt = appendedThrough === undefined ? undefined : { appendedThrough };
     let answer: CommandAnswer;
     try {
-      answer = await this.inFlight(() => this.resendUnprocessed(() => this.bounded(() => send(this.handle(command.orderId)))));
+      answer = await this.inFlight(() => this.resendUnprocessed(() => this.bounded(() => send(this.handle(command.orderId), receipt))));
     } catch (error) {
       if (isFinished(error)) return this.replayFinished(command);
       await this.unstickAfterTimeout(command.orderId, error);
       throw translate(error);
     }
-    return this.settle(answer);
+    return this.settle(command.orderId, answer);
   }
 
   /**
@@ -250,9 +267,24 @@ export class OrderGateway {
     }
   }
 
-  /** Appends what the workflow handed back, so that the read models show the command once it is answered. */
-  private async settle({ eventsToAppend, ...order }: CommandAnswer): Promise<OrderSnapshot> {
-    if (eventsToAppend?.length && this.options.appendEvents) await this.options.appendEvents(eventsToAppend);
+  /**
+   * Appends what the workflow handed back, so that the read models show the command once it is
+   * answered, and gives the workflow a receipt for it, so that it need not deliver the events
+   * itself: on this process's next command to the order, or at once when the order is terminal
+   * and none will follow. Without a receipt (the append failed, this process stopped, the next
+   * command went elsewhere) the workflow delivers them after its DELIVERY_DELAY.
+   */
+  private async settle(orderId: string, { eventsToAppend, ...order }: CommandAnswer): Promise<OrderSnapshot> {
+    if (!eventsToAppend?.length || !this.options.appendEvents) return order;
+    if (!(await this.options.appendEvents(eventsToAppend))) return order;
+    this.receipts.delete(orderId);
+    if (isTerminal(order.status)) {
+      // Not awaited: the client's answer does not depend on it, and a lost receipt only costs a delivery.
+      this.bounded(() => this.handle(orderId).signal(eventsAppendedSignal, { appendedThrough: order.version })).catch(() => {});
+    } else {
+      this.receipts.set(orderId, order.version);
+      if (this.receipts.size > RECEIPTS_KEPT) this.receipts.delete(this.receipts.keys().next().value!);
+    }
     return order;
   }
 

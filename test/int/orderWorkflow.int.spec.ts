@@ -53,7 +53,7 @@ beforeAll(async () => {
   });
   running = worker.run();
   client = env.client;
-  gateway = new OrderGateway(client, { taskQueue: TASK_QUEUE, appendEvents: (events) => eventLog.append(events).then(() => undefined) });
+  gateway = new OrderGateway(client, { taskQueue: TASK_QUEUE, appendEvents: (events) => eventLog.append(events).then(() => true) });
 });
 
 afterAll(async () => {
@@ -147,6 +147,33 @@ describe('when its events reach the event log', () => {
     expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1, 2, 3]);
   });
 
+  it("need no delivery of the workflow's own when the caller appended them: its receipts clear the outbox", async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    await gateway.changeStatus(status(command.orderId, 'CONFIRMED'));
+    await gateway.changeStatus(status(command.orderId, 'SHIPPED'));
+    await gateway.changeStatus(status(command.orderId, 'DELIVERED'));
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    // The last receipt comes alone (no command follows a terminal one); then the workflow finishes.
+    await handle.result();
+    const types = await historyEventTypes(handle);
+    expect(types.filter((type) => type.includes('ACTIVITY_TASK_SCHEDULED') || type.includes('TIMER_FIRED'))).toEqual([]);
+    expect(types.filter((type) => type.includes('SIGNALED'))).toHaveLength(1);
+    expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1, 2, 3, 4]);
+  });
+
+  it('are delivered by the workflow when the caller could append them only in part', async () => {
+    // One process appends create and confirm; another answers the cancel but cannot append it.
+    const command = createCommand();
+    await gateway.create(command);
+    await gateway.changeStatus(status(command.orderId, 'CONFIRMED'));
+    const failing = new OrderGateway(client, { taskQueue: TASK_QUEUE, appendEvents: async () => false });
+    await failing.cancel(cancel(command.orderId));
+    expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1, 2]);
+    await client.workflow.getHandle(orderWorkflowId(command.orderId)).result();
+    expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderStatusChanged', 'OrderCancelled']);
+  });
+
   it('are delivered by the workflow when the caller could not append them (it crashed, or ClickHouse was away)', async () => {
     const withoutAppend = new OrderGateway(client, { taskQueue: TASK_QUEUE });
     const command = createCommand();
@@ -168,7 +195,7 @@ describe('when its events reach the event log', () => {
       async () => new Set<string>(),
       { minIntervalMs: 10_000, expected: () => wired.gateway?.commandsInFlight ?? 0 },
     );
-    const together = new OrderGateway(client, { taskQueue: TASK_QUEUE, appendEvents: (events) => writer.append(events).then(() => undefined) });
+    const together = new OrderGateway(client, { taskQueue: TASK_QUEUE, appendEvents: (events) => writer.append(events).then(() => true) });
     wired.gateway = together;
     const commands = Array.from({ length: 6 }, () => createCommand());
     const inLogWhenAnswered = await Promise.all(
@@ -199,6 +226,7 @@ describe('when its events reach the event log', () => {
       taskQueue: TASK_QUEUE,
       appendEvents: async (events) => {
         seen.push(`offered ${events.map(({ event }) => event.eventType).join(',')}`);
+        return false;
       },
       onAnswered: () => seen.push(`answered, ${told.commandsInFlight} in flight`),
     });
