@@ -26,8 +26,6 @@ describe('histories written before append receipts', () => {
 
   it.each(names)('%s replays on the current workflow code', async (name) => {
     const history: unknown = JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
-    await expect(
-      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `order-replay-${name}`),
-    ).resolves.toBeUndefined();
+    await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `order-replay-${name}`)).resolves.toBeUndefined();
   });
 });
