@@ -229,6 +229,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     }
     return answer;
   };
+  // The receipt is in the signature only so that setHandler sees the validator and the handler alike.
   const validateUpdate = (command: OrderCommand, _receipt?: AppendReceipt): void => {
     try {
       order.validate(command);

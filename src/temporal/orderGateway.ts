@@ -14,7 +14,7 @@ import {
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
-import { ApplicationFailure, TypedSearchAttributes } from '@temporalio/common';
+import { ApplicationFailure, TypedSearchAttributes, UpdateDefinition } from '@temporalio/common';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { DomainError, ErrorCode, FieldError } from '../domain/errors';
 import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderCommand, OrderSnapshot, RecordedEvent } from '../domain/order';
@@ -132,15 +132,11 @@ export class OrderGateway {
   }
 
   async changeStatus(command: ChangeOrderStatus): Promise<OrderSnapshot> {
-    return this.update(command, (handle, receipt) =>
-      handle.executeUpdate(changeOrderStatusUpdate, { args: receipt ? [command, receipt] : [command], updateId: command.commandId }),
-    );
+    return this.update(command, changeOrderStatusUpdate);
   }
 
   async cancel(command: CancelOrder): Promise<OrderSnapshot> {
-    return this.update(command, (handle, receipt) =>
-      handle.executeUpdate(cancelOrderUpdate, { args: receipt ? [command, receipt] : [command], updateId: command.commandId }),
-    );
+    return this.update(command, cancelOrderUpdate);
   }
 
   async changeStatusAsync(command: ChangeOrderStatus): Promise<AcceptedCommand> {
@@ -222,15 +218,17 @@ export class OrderGateway {
     };
   }
 
-  private async update(
-    command: ChangeOrderStatus | CancelOrder,
-    send: (handle: OrderHandle, receipt: AppendReceipt | undefined) => Promise<CommandAnswer>,
+  /** Sends a command as an Update, with the receipt this process holds for the order, if any. */
+  private async update<C extends ChangeOrderStatus | CancelOrder>(
+    command: C,
+    definition: UpdateDefinition<CommandAnswer, [C, AppendReceipt?]>,
   ): Promise<OrderSnapshot> {
     const appendedThrough = this.receipts.get(command.orderId);
-    const receipt = appendedThrough === undefined ? undefined : { appendedThrough };
+    const args: [C, AppendReceipt?] = appendedThrough === undefined ? [command] : [command, { appendedThrough }];
+    const send = () => this.handle(command.orderId).executeUpdate(definition, { args, updateId: command.commandId });
     let answer: CommandAnswer;
     try {
-      answer = await this.inFlight(() => this.resendUnprocessed(() => this.bounded(() => send(this.handle(command.orderId), receipt))));
+      answer = await this.inFlight(() => this.resendUnprocessed(() => this.bounded(send)));
     } catch (error) {
       if (isFinished(error)) return this.replayFinished(command);
       await this.unstickAfterTimeout(command.orderId, error);
