@@ -66,6 +66,12 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly receiptsLost = new Counter({
+    name: 'orders_append_receipts_lost_total',
+    help: 'Receipts for finished orders that could not be sent; those workflows deliver their last events themselves (the append skips what is in)',
+    registers: [this.registry],
+  });
+
   readonly projectionLag = new Histogram({
     name: 'orders_projection_lag_seconds',
     help: 'From an event being decided (its command answered) to its insert returning, when the read models show it',

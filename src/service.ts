@@ -202,6 +202,10 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
           log.warn({ ...ids, err: appended.error }, 'events not appended in time; their workflow will deliver them');
           return false;
         },
+        onReceiptLost: (orderId, error) => {
+          metrics.receiptsLost.inc();
+          log.warn({ orderId, err: error }, 'receipt for a finished order not sent; its workflow will deliver its last events');
+        },
       });
       let schemaChecked = false;
       const readiness = async (): Promise<Readiness> => {

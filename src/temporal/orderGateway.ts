@@ -64,6 +64,12 @@ export interface OrderGatewayOptions {
    * been offered: `commandsInFlight` went down, and the event log writer may stop waiting for it.
    */
   onAnswered?: () => void;
+  /**
+   * Called when the receipt for a finished order could not be sent: the order's workflow then
+   * delivers its last events itself, after its DELIVERY_DELAY (nothing is lost, but it costs a
+   * delivery; many of these at once say the Temporal server is struggling).
+   */
+  onReceiptLost?: (orderId: string, error: unknown) => void;
 }
 
 /** Orders whose receipt waits for their next command; the oldest are forgotten beyond this. */
@@ -278,7 +284,9 @@ export class OrderGateway {
     this.receipts.delete(orderId);
     if (isTerminal(order.status)) {
       // Not awaited: the client's answer does not depend on it, and a lost receipt only costs a delivery.
-      this.bounded(() => this.handle(orderId).signal(eventsAppendedSignal, { appendedThrough: order.version })).catch(() => {});
+      this.bounded(() => this.handle(orderId).signal(eventsAppendedSignal, { appendedThrough: order.version })).catch((error: unknown) =>
+        this.options.onReceiptLost?.(orderId, error),
+      );
     } else {
       this.receipts.set(orderId, order.version);
       if (this.receipts.size > RECEIPTS_KEPT) this.receipts.delete(this.receipts.keys().next().value!);

@@ -174,6 +174,38 @@ describe('when its events reach the event log', () => {
     expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderStatusChanged', 'OrderCancelled']);
   });
 
+  it('are delivered by the workflow, once, when the receipt of a finished order is lost; the caller is told', async () => {
+    // A client whose signals fail, as when the Temporal server is away just after the append.
+    const lossy = new Client({
+      connection: client.connection,
+      interceptors: {
+        workflow: [
+          {
+            async signal() {
+              throw new Error('the server is away');
+            },
+          },
+        ],
+      },
+    });
+    const lost: string[] = [];
+    const sender = new OrderGateway(lossy, {
+      taskQueue: TASK_QUEUE,
+      appendEvents: (events) => eventLog.append(events).then(() => true),
+      onReceiptLost: (orderId) => lost.push(orderId),
+    });
+    const command = createCommand();
+    await sender.create(command);
+    await sender.cancel(cancel(command.orderId));
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    await handle.result();
+    expect(lost).toEqual([command.orderId]);
+    const types = await historyEventTypes(handle);
+    expect(types.filter((type) => type.includes('SIGNALED'))).toEqual([]);
+    expect(types.filter((type) => type.includes('ACTIVITY_TASK_COMPLETED'))).toHaveLength(1);
+    expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderCancelled']);
+  });
+
   it('are delivered by the workflow when the caller could not append them (it crashed, or ClickHouse was away)', async () => {
     const withoutAppend = new OrderGateway(client, { taskQueue: TASK_QUEUE });
     const command = createCommand();
