@@ -33,6 +33,7 @@ import { devServerDbFile, devServersUsing } from '../src/temporal/devServer';
 import { Background } from '../test/support/processes';
 import { freePort } from '../test/support/stack';
 import { distribution, Distribution, Scenario } from '../src/bench/stats';
+import { measureMachineSpeed } from '../src/bench/machineSpeed';
 import { noopUpdate } from './noopWorkflow';
 
 type Size = 'tiny' | 'quick' | 'full';
@@ -355,6 +356,9 @@ async function main(): Promise<void> {
   const api = `http://127.0.0.1:${port}`;
   const started = new Date();
   say(`order service benchmark (${size}) on ${os.cpus().length} cpus, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; data in ${dataDir}`);
+  // Before anything else runs: compare these between runs before comparing their rates.
+  const speed = measureMachineSpeed(dataDir);
+  say(`machine speed now: JS loop ${speed.jsLoopMs} ms, system call ${speed.syscallMicros} µs, 4 KiB write + fsync ${speed.fsyncMs} ms`);
 
   // --profile DIR: the service writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
   const profileDir = argument('--profile');
@@ -572,6 +576,7 @@ async function main(): Promise<void> {
         memoryGiB: Math.round(os.totalmem() / 2 ** 30),
         node: process.version,
         platform: `${os.platform()} ${os.release()}`,
+        speed,
       },
       settings,
       service: { command: 'node dist/src/bin/start.js', workflows },
