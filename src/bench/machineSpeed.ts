@@ -2,8 +2,9 @@
  * How fast this machine is right now, measured the same way in every run of the bench: a shared
  * VM's speed changes from hour to hour (the project machine has spent whole evenings at a third
  * of its usual speed), and without these a slow run looks like a slow change. Plain JavaScript,
- * system calls and fsync are measured apart because they do not slow down together: the Temporal
- * server and chDB spend much of their time in system calls and fsyncs, the workflow code in V8.
+ * system calls, fresh memory and fsync are measured apart because they do not slow down together:
+ * the Temporal server and chDB spend much of their time in system calls, page faults and fsyncs,
+ * the workflow code in V8.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,8 @@ export interface MachineSpeed {
   jsLoopMs: number;
   /** Microseconds per small write to /dev/null: the cost of entering the kernel. */
   syscallMicros: number;
+  /** Microseconds per 4 KiB page of fresh memory first written: mostly the page fault's cost. */
+  pageMicros: number;
   /** Milliseconds per 4 KiB write + fsync in `dir`: what a commit costs on this disk. */
   fsyncMs: number;
 }
@@ -20,10 +23,12 @@ export interface MachineSpeed {
 const LOOP_ITERATIONS = 50_000_000;
 const SYSCALLS = 200_000;
 const FSYNCS = 100;
+const FRESH_BYTES = 256 * 2 ** 20;
+const CHUNK_BYTES = 32 * 2 ** 20;
 
 /** Takes about a second on the project machine. Run it while the machine is otherwise idle. */
 export function measureMachineSpeed(dir: string): MachineSpeed {
-  return { jsLoopMs: round(jsLoopMs()), syscallMicros: round(syscallMicros()), fsyncMs: round(fsyncMs(dir)) };
+  return { jsLoopMs: round(jsLoopMs()), syscallMicros: round(syscallMicros()), pageMicros: round(pageMicros()), fsyncMs: round(fsyncMs(dir)) };
 }
 
 function jsLoopMs(): number {
@@ -46,6 +51,13 @@ function syscallMicros(): number {
   } finally {
     fs.closeSync(fd);
   }
+}
+
+function pageMicros(): number {
+  const started = process.hrtime.bigint();
+  // Outside the pool that Buffer.alloc reuses, so every chunk is memory the process has not touched.
+  for (let done = 0; done < FRESH_BYTES; done += CHUNK_BYTES) Buffer.allocUnsafeSlow(CHUNK_BYTES).fill(1);
+  return (elapsedMs(started) * 1000) / (FRESH_BYTES / 4096);
 }
 
 function fsyncMs(dir: string): number {

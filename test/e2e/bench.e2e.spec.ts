@@ -16,7 +16,7 @@ it('runs every scenario and writes latest.json with machine, commit, settings an
     const result = JSON.parse(fs.readFileSync(path.join(out, 'latest.json'), 'utf8'));
     expect(result.machine).toEqual(expect.objectContaining({ cpus: expect.any(Number), memoryGiB: expect.any(Number) }));
     // The machine's speed at the time, to tell a slow hour from a slow change.
-    for (const figure of ['jsLoopMs', 'syscallMicros', 'fsyncMs']) expect(result.machine.speed[figure]).toBeGreaterThan(0);
+    for (const figure of ['jsLoopMs', 'syscallMicros', 'pageMicros', 'fsyncMs']) expect(result.machine.speed[figure]).toBeGreaterThan(0);
     expect(run.stdout).toMatch(/machine speed now: JS loop [\d.]+ ms/);
     expect(result.command).toBe('npm run bench -- --tiny');
     // Built and run as `npm start` does: the compiled service, its worker on the build's workflow bundle.
