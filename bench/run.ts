@@ -358,7 +358,9 @@ async function main(): Promise<void> {
   say(`order service benchmark (${size}) on ${os.cpus().length} cpus, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; data in ${dataDir}`);
   // Before anything else runs: compare these between runs before comparing their rates.
   const speed = measureMachineSpeed(dataDir);
-  say(`machine speed now: JS loop ${speed.jsLoopMs} ms, system call ${speed.syscallMicros} µs, fresh page ${speed.pageMicros} µs, 4 KiB write + fsync ${speed.fsyncMs} ms`);
+  say(
+    `machine speed now: JS loop ${speed.jsLoopMs} ms, system call ${speed.syscallMicros} µs, fresh page ${speed.pageMicros} µs, 4 KiB write + fsync ${speed.fsyncMs} ms`,
+  );
 
   // --profile DIR: the service writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
   const profileDir = argument('--profile');
