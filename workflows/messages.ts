@@ -54,7 +54,21 @@ export interface OrderWorkflowInput {
   /** The most recent command outcomes, oldest first, bounded. */
   recentCommands?: CommandOutcome[];
   createCommandId?: string;
+  /**
+   * Which behaviours of the workflow code this order started under (ORDER_WORKFLOW_REVISION when
+   * the API started it; absent for orders begun before revisions). Fixed for an order's lifetime
+   * and carried across continue-as-new, so its history replays the same way on any later code.
+   * Unlike a patch marker, it costs the Temporal server nothing: the TypeScript SDK upserts the
+   * TemporalChangeVersion search attribute with every patch, a visibility write per order.
+   */
+  revision?: number;
 }
+
+/**
+ * 2: the caller appends an Update's events (no patch consulted), and the status search attribute
+ * is upserted when the order settles. Orders without a revision consult the patches as before.
+ */
+export const ORDER_WORKFLOW_REVISION = 2;
 
 /**
  * What a finished order workflow returns: enough to answer a strong read and a repeated command

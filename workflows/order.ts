@@ -58,6 +58,19 @@ const CALLER_APPENDS = 'caller-appends-events';
 /** Before CALLER_APPENDS, an Update waited (at most this long) for the workflow's own append. */
 const APPEND_WAIT = '2 seconds';
 const ANSWER_AFTER_APPEND = 'answer-after-append';
+/**
+ * From revision 2 on (OrderWorkflowInput.revision), the status search attribute (the Web UI's and
+ * `temporal workflow list`'s OrderStatus filter) is upserted once the order settles, not with
+ * every change: when the workflow delivers after DELIVERY_DELAY without a next command, when a
+ * receipt leaves nothing to deliver, and in the task that closes it. Each upsert costs the Temporal
+ * server a visibility write; an order whose commands follow each other within the delay pays none
+ * (the server skips an upsert made in a workflow's closing task, whose close record carries it)
+ * instead of one per change. The filter lags an order's last change by up to DELIVERY_DELAY; a
+ * status an order passes through faster than that may never be listed.
+ */
+const SETTLED_STATUS_REVISION = 2;
+/** From revision 2 on, the caller appends without the CALLER_APPENDS patch being consulted. */
+const CALLER_APPENDS_REVISION = 2;
 /** A workflow started without its create command (which the API never does) gives up after this. */
 const AWAIT_CREATE_TIMEOUT = '1 hour';
 
@@ -79,12 +92,25 @@ class OrderEntity {
   readonly outbox: RecordedEvent[];
   private readonly recentCommands: CommandOutcome[];
   private createCommandId: string | undefined;
+  /** A status change left for publishStatus (SETTLED_STATUS_REVISION). */
+  private statusUnpublished = false;
+  /** The revision of the workflow code this order started under (OrderWorkflowInput.revision). */
+  readonly revision: number;
 
   constructor(input: OrderWorkflowInput) {
     this.state = input.state;
     this.outbox = input.outbox ?? [];
     this.recentCommands = input.recentCommands ?? [];
     this.createCommandId = input.createCommandId;
+    this.revision = input.revision ?? 0;
+  }
+
+  /**
+   * Whether the caller appends an Update's events. Orders from before revisions consult the patch,
+   * as their histories did (the call records a marker and, in the SDK, a search attribute upsert).
+   */
+  callerAppends(): boolean {
+    return this.revision >= CALLER_APPENDS_REVISION || patched(CALLER_APPENDS);
   }
 
   get finished(): boolean {
@@ -122,8 +148,14 @@ class OrderEntity {
     });
     if (command.type === 'CreateOrder') this.createCommandId = command.commandId;
     else this.remember({ commandId: command.commandId, accepted: true, version: state.version, status: state.status, updatedAt: state.updatedAt });
-    // The API sets the search attributes when it starts the workflow; upsert them on changes only.
-    this.publish(state, command.type !== 'CreateOrder');
+    // The API sets the search attributes when it starts the workflow; a change is upserted when
+    // the order settles (publishStatus), or, in histories from before that, at once.
+    if (command.type !== 'CreateOrder' && this.revision >= SETTLED_STATUS_REVISION) {
+      this.statusUnpublished = true;
+      this.publish(state, false);
+    } else {
+      this.publish(state, command.type !== 'CreateOrder');
+    }
     return snapshot(state);
   }
 
@@ -157,7 +189,14 @@ class OrderEntity {
   }
 
   carry(orderId: string): OrderWorkflowInput {
-    return { orderId, state: this.state, outbox: this.outbox, recentCommands: this.recentCommands, createCommandId: this.createCommandId };
+    return {
+      orderId,
+      state: this.state,
+      outbox: this.outbox,
+      recentCommands: this.recentCommands,
+      createCommandId: this.createCommandId,
+      ...(this.revision ? { revision: this.revision } : {}),
+    };
   }
 
   result(): OrderWorkflowResult {
@@ -167,6 +206,14 @@ class OrderEntity {
   private remember(outcome: CommandOutcome): void {
     this.recentCommands.push(outcome);
     if (this.recentCommands.length > RECENT_COMMANDS_KEPT) this.recentCommands.splice(0, this.recentCommands.length - RECENT_COMMANDS_KEPT);
+  }
+
+  /** Upserts the status search attribute if a change is left unpublished and it differs. */
+  publishStatus(): void {
+    if (!this.statusUnpublished || !this.state) return;
+    this.statusUnpublished = false;
+    if (workflowInfo().typedSearchAttributes.get(ORDER_STATUS_ATTRIBUTE) === this.state.status) return;
+    upsertSearchAttributes([{ key: ORDER_STATUS_ATTRIBUTE, value: this.state.status }]);
   }
 
   /** Keeps the order findable and legible in the Temporal Web UI. */
@@ -221,7 +268,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     // delivered yet: the append skips those already in) before it answers its client, so that a
     // read right after a 2xx finds them in every read model, at no extra round trip through Temporal.
     // (Patched: histories from before this change replay as they ran, by the branches below.)
-    if (patched(CALLER_APPENDS)) return { ...answer, eventsToAppend: order.undelivered(answer.version) };
+    if (order.callerAppends()) return { ...answer, eventsToAppend: order.undelivered(answer.version) };
     // Previously: answer once the workflow's own append of the events is done, at most APPEND_WAIT later.
     if (patched(ANSWER_AFTER_APPEND)) {
       const appended = () => !order.outbox.some(({ event }) => event.version <= answer.version);
@@ -266,9 +313,12 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   }
 
   for (;;) {
+    // Nothing left to deliver: the order has settled (a receipt on a repeated command, which adds
+    // no event, can leave it so with a change unpublished).
+    if (order.outbox.length === 0) order.publishStatus();
     await condition(() => order.outbox.length > 0 || order.finished || workflowInfo().continueAsNewSuggested);
     if (order.outbox.length > 0) {
-      if (patched(CALLER_APPENDS)) {
+      if (order.callerAppends()) {
         // The API has appended these already, or will within DELIVERY_DELAY, or could not. Its
         // receipt clears them; a receipt for older events restarts the wait for the rest (no timer
         // fires while commands keep coming). What no receipt covers in time is delivered here:
@@ -279,6 +329,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
           if (await condition(() => order.outbox[0] !== oldest, DELIVERY_DELAY)) continue;
         }
         signalled = false;
+        // No command came within DELIVERY_DELAY (or a signal brought one): the order has settled.
+        order.publishStatus();
         const batch = order.outbox.slice();
         await deliverOrderEvents(batch);
         order.settle(batch[batch.length - 1].event.version);
@@ -292,8 +344,15 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     if (order.finished) break;
     // Let running handlers answer their callers first; the outbox and state travel to the next run.
     await condition(allHandlersFinished);
-    if (order.outbox.length === 0) return continueAsNew<typeof orderWorkflow>(order.carry(input.orderId));
+    if (order.outbox.length === 0) {
+      // The next run inherits this run's search attributes.
+      order.publishStatus();
+      return continueAsNew<typeof orderWorkflow>(order.carry(input.orderId));
+    }
   }
   await condition(allHandlersFinished);
+  // In the closing task: the server skips an upsert for a closed workflow, and its close record
+  // carries the final status.
+  order.publishStatus();
   return order.result();
 }

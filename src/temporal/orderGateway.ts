@@ -37,6 +37,7 @@ import {
   getCommandOutcomeQuery,
   getOrderQuery,
   ORDER_STATUS_ATTRIBUTE,
+  ORDER_WORKFLOW_REVISION,
   ORDER_TOTAL_ATTRIBUTE,
   orderWorkflowId,
   OrderWorkflowResult,
@@ -210,7 +211,7 @@ export class OrderGateway {
     return {
       workflowId: orderWorkflowId(command.orderId),
       taskQueue: this.options.taskQueue,
-      args: [{ orderId: command.orderId }] as Parameters<typeof orderWorkflow>,
+      args: [{ orderId: command.orderId, revision: ORDER_WORKFLOW_REVISION }] as Parameters<typeof orderWorkflow>,
       // An orderId is used once: a running order takes the create as a (rejected or repeated)
       // command, and a finished one refuses to start again.
       workflowIdConflictPolicy: 'USE_EXISTING' as const,

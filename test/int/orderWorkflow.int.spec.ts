@@ -415,4 +415,47 @@ describe('search attributes', () => {
     );
     expect(found).toEqual([orderWorkflowId(command.orderId)]);
   });
+
+  it('upsert only the final status of an order that moves on quickly, in the task that closes it', async () => {
+    const command = { ...createCommand(), customerId: `cust-${randomUUID().slice(0, 8)}` };
+    await gateway.create(command);
+    for (const to of ['CONFIRMED', 'SHIPPED', 'DELIVERED'] as const) await gateway.changeStatus(status(command.orderId, to));
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    await handle.result();
+    const types = await historyEventTypes(handle);
+    const upserts = types.flatMap((type, index) => (type.includes('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES') ? [index] : []));
+    // One upsert, after the last command was answered, with the completion in the same task.
+    expect(upserts).toHaveLength(1);
+    expect(upserts[0]).toBeGreaterThan(types.lastIndexOf('EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED'));
+    expect(types.slice(upserts[0] + 1)).toEqual(['EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED']);
+    const found = await eventually(
+      async () => {
+        const ids: string[] = [];
+        for await (const execution of client.workflow.list({ query: `CustomerId = '${command.customerId}' AND OrderStatus = 'DELIVERED'` }))
+          ids.push(execution.workflowId);
+        return ids.length > 0 ? ids : undefined;
+      },
+      15_000,
+      'visibility',
+    );
+    expect(found).toEqual([orderWorkflowId(command.orderId)]);
+  });
+
+  it("are brought up to date when a repeated command's receipt leaves nothing to deliver", async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    const confirm = status(command.orderId, 'CONFIRMED');
+    await gateway.changeStatus(confirm);
+    // A repeat the server does not answer itself (a new update id, as after a continue-as-new)
+    // carries the receipt for the confirm and adds no event: no delivery will follow.
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    await handle.executeUpdate(changeOrderStatusUpdate, { args: [confirm, { appendedThrough: 2 }], updateId: randomUUID() });
+    await eventually(
+      async () => ((await historyEventTypes(handle)).some((type) => type.includes('UPSERT_WORKFLOW_SEARCH_ATTRIBUTES')) ? true : undefined),
+      10_000,
+      'the upsert',
+    );
+    expect((await handle.describe()).searchAttributes.OrderStatus).toEqual(['CONFIRMED']);
+    expect((await historyEventTypes(handle)).filter((type) => type.includes('ACTIVITY_TASK_SCHEDULED'))).toEqual([]);
+  });
 });
