@@ -150,12 +150,9 @@ class OrderEntity {
     else this.remember({ commandId: command.commandId, accepted: true, version: state.version, status: state.status, updatedAt: state.updatedAt });
     // The API sets the search attributes when it starts the workflow; a change is upserted when
     // the order settles (publishStatus), or, in histories from before that, at once.
-    if (command.type !== 'CreateOrder' && this.revision >= SETTLED_STATUS_REVISION) {
-      this.statusUnpublished = true;
-      this.publish(state, false);
-    } else {
-      this.publish(state, command.type !== 'CreateOrder');
-    }
+    const changed = command.type !== 'CreateOrder';
+    if (changed && this.revision >= SETTLED_STATUS_REVISION) this.statusUnpublished = true;
+    this.publish(state, changed && !this.statusUnpublished);
     return snapshot(state);
   }
 
@@ -314,7 +311,9 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
 
   for (;;) {
     // Nothing left to deliver: the order has settled (a receipt on a repeated command, which adds
-    // no event, can leave it so with a change unpublished).
+    // no event, can leave it so with a change unpublished). Every way out of this loop, to the
+    // close or to continue-as-new, passes here with the outbox empty: the closing task's upsert
+    // the server skips (the close record carries it), and the next run inherits search attributes.
     if (order.outbox.length === 0) order.publishStatus();
     await condition(() => order.outbox.length > 0 || order.finished || workflowInfo().continueAsNewSuggested);
     if (order.outbox.length > 0) {
@@ -344,15 +343,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     if (order.finished) break;
     // Let running handlers answer their callers first; the outbox and state travel to the next run.
     await condition(allHandlersFinished);
-    if (order.outbox.length === 0) {
-      // The next run inherits this run's search attributes.
-      order.publishStatus();
-      return continueAsNew<typeof orderWorkflow>(order.carry(input.orderId));
-    }
+    if (order.outbox.length === 0) return continueAsNew<typeof orderWorkflow>(order.carry(input.orderId));
   }
   await condition(allHandlersFinished);
-  // In the closing task: the server skips an upsert for a closed workflow, and its close record
-  // carries the final status.
-  order.publishStatus();
   return order.result();
 }
