@@ -14,9 +14,10 @@ for tool in perf go; do
 done
 
 log="$out/bench.log"
-(cd "$root" && exec npm run bench -- --quick --only a --out "$out/results") >"$log" 2>&1 &
+# In a session of its own, so that stopping it early stops the service and dev server it started.
+(cd "$root" && exec setsid npm run bench -- --quick --only a --out "$out/results") >"$log" 2>&1 &
 bench=$!
-trap 'kill "$bench" 2>/dev/null || true' EXIT
+trap 'kill -TERM -- "-$bench" 2>/dev/null || true' EXIT
 
 # Waits (at most 20 minutes) for a line of the bench's progress after the one it has reached.
 until_logged() {
