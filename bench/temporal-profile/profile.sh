@@ -17,7 +17,14 @@ log="$out/bench.log"
 # In a session of its own, so that stopping it early stops the service and dev server it started.
 (cd "$root" && exec setsid npm run bench -- --quick --only a --out "$out/results") >"$log" 2>&1 &
 bench=$!
-trap 'kill -TERM -- "-$bench" 2>/dev/null || true' EXIT
+stop_bench() {
+  kill -TERM -- "-$bench" 2>/dev/null || return 0
+  # Stopped by a signal, the bench cannot remove its scratch data directory itself.
+  sleep 3
+  scratch="$(sed -n 's/.*; data in \(\/[^ ]*\)$/\1/p' "$log" | head -1)"
+  case "$scratch" in */orders-bench-*) rm -rf "$scratch" ;; esac
+}
+trap stop_bench EXIT
 
 # Waits (at most 20 minutes) for a line of the bench's progress after the one it has reached.
 until_logged() {
