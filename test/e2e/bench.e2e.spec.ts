@@ -45,3 +45,17 @@ it('runs every scenario and writes latest.json with machine, commit, settings an
     fs.rmSync(out, { recursive: true, force: true });
   }
 });
+
+it('replays the recorded histories of current orders and prints the CPU each costs (npm run bench:replay)', async () => {
+  const run = await runScript('bench/workflowReplay.ts', {}, 120_000, ['2']);
+  expect(run.code).toBe(0);
+  for (const name of ['receipted-lifecycle.json', 'settled-cancelled.json']) {
+    expect(run.stdout).toMatch(new RegExp(`${name}: [\\d.]+, [\\d.]+, [\\d.]+ ms of CPU per order \\(3 rounds of 2 replays\\)`));
+  }
+});
+
+it('refuses a replay count that is not a positive integer', async () => {
+  const run = await runScript('bench/workflowReplay.ts', {}, 60_000, ['none']);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain('replays per history must be a positive integer, got none');
+});
