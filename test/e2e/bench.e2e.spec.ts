@@ -36,6 +36,10 @@ it('runs every scenario and writes latest.json with machine, commit, settings an
     ]) {
       expect(names.some((name) => expected.test(name))).toBe(true);
     }
+    // (a) takes turns with its baseline, round by round, and says how each round came out.
+    const commandScenarios = result.scenarios.filter((scenario: { name: string }) => scenario.name.startsWith('commands over HTTP'));
+    for (const scenario of commandScenarios) expect(scenario.note).toMatch(/^2 rounds in turns with the baseline, ratio by round [\d.]+, [\d.]+;/);
+    expect(run.stdout).toMatch(/round 2 of 2, baseline: \d+ no-op workflows/);
     for (const scenario of result.scenarios) {
       expect(scenario.count).toBeGreaterThan(0);
       if (scenario.baseline) expect(scenario.ratio).toBeGreaterThan(0);
