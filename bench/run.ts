@@ -7,7 +7,7 @@
  * in a child process on a scratch data directory, and
  * measures, each against a baseline from the same run on the same machine:
  *   a. commands end to end over HTTP at several concurrencies, against a no-op workflow doing the
- *      same start + three Updates on the same Temporal server;
+ *      same start + three Updates on the same Temporal server, the two taking turns in rounds;
  *   b. projection lag: a command's 2xx until the change shows in the query API;
  *   c. event ingestion through the activity path, against one bulk insert and single-row inserts;
  *   d. queries over HTTP on a generated year of orders, against the same queries in-process;
