@@ -1,7 +1,8 @@
 /**
  * `npm run bench` (full), `npm run bench -- --quick` (a few minutes), `--tiny` (a smoke run).
- * `--only a,c` runs some scenarios alone (a and b share a phase, as do a and e); `--profile DIR`
- * saves the service's CPU profile. Both are for finding where the time goes.
+ * `--only a,c` runs some scenarios alone (a and b share a phase, as do a and e); `--concurrency 64`
+ * runs (a) at some of its levels only; `--profile DIR` saves the service's CPU profile. They are
+ * for finding where the time goes.
  *
  * Builds and starts the service as `npm start` does (`npm run build`, then the compiled service),
  * in a child process on a scratch data directory, and
@@ -382,13 +383,26 @@ function printTable(scenarios: Scenario[]): void {
   for (const row of rows) say(line(row));
 }
 
+/** The levels of (a) to run: all of the size's, or those `--concurrency` names (each one of them). */
+function concurrencyLevels(settings: Settings, chosen: string | undefined): number[] {
+  const all = Object.keys(settings.ordersAt).map(Number);
+  if (chosen === undefined) return all;
+  const levels = chosen.split(',').map((level) => Number(level.trim()));
+  const unknown = levels.filter((level) => !all.includes(level));
+  if (unknown.length > 0 || levels.length === 0) {
+    throw new Error(`--concurrency takes levels of this size's (a), comma-separated: ${all.join(', ')} (got "${chosen}")`);
+  }
+  return [...new Set(levels)].sort((a, b) => a - b);
+}
+
 async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const size: Size = process.argv.includes('--tiny') ? 'tiny' : process.argv.includes('--quick') ? 'quick' : 'full';
   const settings = SETTINGS[size];
   const outDir = argument('--out') ?? path.join(root, 'bench', 'results');
-  // A run of some scenarios only does not replace the figures of the last complete one.
-  const partial = argument('--only') !== undefined;
+  const levels = concurrencyLevels(settings, argument('--concurrency'));
+  // A run of some scenarios (or levels) only does not replace the figures of the last complete one.
+  const partial = argument('--only') !== undefined || argument('--concurrency') !== undefined;
   const only = new Set((argument('--only') ?? 'a,b,c,d,e').split(',').map((phase) => phase.trim()));
   const runs = (...phases: string[]) => phases.some((phase) => only.has(phase));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orders-bench-'));
@@ -446,9 +460,8 @@ async function main(): Promise<void> {
     watch.start();
     const allLags: number[] = [];
     let lagTimeouts = 0;
-    const concurrencies = Object.keys(settings.ordersAt).map(Number);
-    const top = Math.max(...concurrencies);
-    for (const concurrency of runs('a', 'b', 'e') ? concurrencies : []) {
+    const top = Math.max(...levels);
+    for (const concurrency of runs('a', 'b', 'e') ? levels : []) {
       const orders = settings.ordersAt[concurrency];
       say(`(a) commands at concurrency ${concurrency}: ${orders} orders × 4 commands over HTTP, in turns with the baseline …`);
       const pids = { service: service.child.pid!, temporal };
@@ -628,7 +641,8 @@ async function main(): Promise<void> {
         'npm run bench',
         ...(size === 'full' && !partial ? [] : ['--']),
         ...(size === 'full' ? [] : [`--${size}`]),
-        ...(partial ? ['--only', [...only].join(',')] : []),
+        ...(argument('--only') !== undefined ? ['--only', [...only].join(',')] : []),
+        ...(argument('--concurrency') !== undefined ? ['--concurrency', levels.join(',')] : []),
       ].join(' '),
       machine: {
         cpus: os.cpus().length,
@@ -644,7 +658,8 @@ async function main(): Promise<void> {
     };
     fs.mkdirSync(outDir, { recursive: true });
     const stamp = started.toISOString().replace(/[:.]/g, '-');
-    const file = path.join(outDir, partial ? `${stamp}-${size}-only-${[...only].join('')}.json` : 'latest.json');
+    const part = `only-${[...only].join('')}${argument('--concurrency') !== undefined ? `-c${levels.join('-')}` : ''}`;
+    const file = path.join(outDir, partial ? `${stamp}-${size}-${part}.json` : 'latest.json');
     fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     if (!partial) fs.writeFileSync(path.join(outDir, `${stamp}-${size}.json`), `${JSON.stringify(result, null, 2)}\n`);
     say(`\nwrote ${file}`);
