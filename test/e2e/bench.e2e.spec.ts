@@ -50,6 +50,33 @@ it('runs every scenario and writes latest.json with machine, commit, settings an
   }
 });
 
+it('runs (a) at the levels --concurrency names only, into a file of its own', async () => {
+  const out = tempDir('bench-level');
+  try {
+    const run = await runScript('bench/run.ts', {}, 300_000, ['--tiny', '--only', 'a', '--concurrency', '4', '--out', out]);
+    expect(run.code).toBe(0);
+    const files = fs.readdirSync(out);
+    // A partial run leaves latest.json to complete runs.
+    expect(files).toEqual([expect.stringMatching(/-tiny-only-a-c4\.json$/)]);
+    const result = JSON.parse(fs.readFileSync(path.join(out, files[0]), 'utf8'));
+    expect(result.command).toBe('npm run bench -- --tiny --only a --concurrency 4');
+    const levels = result.scenarios
+      .filter((scenario: { name: string }) => scenario.name.startsWith('commands over HTTP'))
+      .map((scenario: { name: string }) => scenario.name);
+    expect(levels).toEqual(['commands over HTTP, concurrency 4']);
+    expect(run.stdout).not.toContain('concurrency 1:');
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
+
+it('refuses a --concurrency level that its size does not run, before starting anything', async () => {
+  const run = await runScript('bench/run.ts', {}, 60_000, ['--tiny', '--concurrency', '64']);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain(`--concurrency takes levels of this size's (a), comma-separated: 1, 4 (got "64")`);
+  expect(run.stdout).not.toContain('starting the service');
+});
+
 it('replays the recorded histories of current orders and prints the CPU each costs (npm run bench:replay)', async () => {
   const run = await runScript('bench/workflowReplay.ts', {}, 120_000, ['2']);
   expect(run.code).toBe(0);
