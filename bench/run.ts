@@ -388,8 +388,7 @@ function concurrencyLevels(settings: Settings, chosen: string | undefined): numb
   const all = Object.keys(settings.ordersAt).map(Number);
   if (chosen === undefined) return all;
   const levels = chosen.split(',').map((level) => Number(level.trim()));
-  const unknown = levels.filter((level) => !all.includes(level));
-  if (unknown.length > 0 || levels.length === 0) {
+  if (levels.some((level) => !all.includes(level))) {
     throw new Error(`--concurrency takes levels of this size's (a), comma-separated: ${all.join(', ')} (got "${chosen}")`);
   }
   return [...new Set(levels)].sort((a, b) => a - b);
@@ -400,10 +399,12 @@ async function main(): Promise<void> {
   const size: Size = process.argv.includes('--tiny') ? 'tiny' : process.argv.includes('--quick') ? 'quick' : 'full';
   const settings = SETTINGS[size];
   const outDir = argument('--out') ?? path.join(root, 'bench', 'results');
-  const levels = concurrencyLevels(settings, argument('--concurrency'));
+  const onlyGiven = argument('--only');
+  const levelsGiven = argument('--concurrency');
+  const levels = concurrencyLevels(settings, levelsGiven);
   // A run of some scenarios (or levels) only does not replace the figures of the last complete one.
-  const partial = argument('--only') !== undefined || argument('--concurrency') !== undefined;
-  const only = new Set((argument('--only') ?? 'a,b,c,d,e').split(',').map((phase) => phase.trim()));
+  const partial = onlyGiven !== undefined || levelsGiven !== undefined;
+  const only = new Set((onlyGiven ?? 'a,b,c,d,e').split(',').map((phase) => phase.trim()));
   const runs = (...phases: string[]) => phases.some((phase) => only.has(phase));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orders-bench-'));
   const port = await freePort();
@@ -641,8 +642,8 @@ async function main(): Promise<void> {
         'npm run bench',
         ...(size === 'full' && !partial ? [] : ['--']),
         ...(size === 'full' ? [] : [`--${size}`]),
-        ...(argument('--only') !== undefined ? ['--only', [...only].join(',')] : []),
-        ...(argument('--concurrency') !== undefined ? ['--concurrency', levels.join(',')] : []),
+        ...(onlyGiven !== undefined ? ['--only', [...only].join(',')] : []),
+        ...(levelsGiven !== undefined ? ['--concurrency', levels.join(',')] : []),
       ].join(' '),
       machine: {
         cpus: os.cpus().length,
@@ -658,7 +659,7 @@ async function main(): Promise<void> {
     };
     fs.mkdirSync(outDir, { recursive: true });
     const stamp = started.toISOString().replace(/[:.]/g, '-');
-    const part = `only-${[...only].join('')}${argument('--concurrency') !== undefined ? `-c${levels.join('-')}` : ''}`;
+    const part = `only-${[...only].join('')}${levelsGiven !== undefined ? `-c${levels.join('-')}` : ''}`;
     const file = path.join(outDir, partial ? `${stamp}-${size}-${part}.json` : 'latest.json');
     fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     if (!partial) fs.writeFileSync(path.join(outDir, `${stamp}-${size}.json`), `${JSON.stringify(result, null, 2)}\n`);
