@@ -293,6 +293,11 @@ function combined(runs: CommandRun[]): CommandRun {
   };
 }
 
+/** Commands per second of a run. */
+function rate(run: CommandRun): number {
+  return run.commands / run.seconds;
+}
+
 function summed(cpus: Record<string, number>[]): Record<string, number> {
   const total: Record<string, number> = {};
   for (const cpu of cpus) for (const [name, seconds] of Object.entries(cpu)) total[name] = (total[name] ?? 0) + seconds;
@@ -483,12 +488,10 @@ async function main(): Promise<void> {
       const base = combined(baseRounds.map((round) => round.result));
       const ourCpu = summed(ourRounds.map((round) => round.cpu));
       const baseCpu = summed(baseRounds.map((round) => round.cpu));
-      const throughput = ours.commands / ours.seconds;
-      const baseThroughput = base.commands / base.seconds;
+      const throughput = rate(ours);
+      const baseThroughput = rate(base);
       const ratio = throughput / baseThroughput;
-      const roundRatios = ourRounds.map(({ result }, i) =>
-        (result.commands / result.seconds / (baseRounds[i].result.commands / baseRounds[i].result.seconds)).toFixed(2),
-      );
+      const roundRatios = ourRounds.map(({ result }, i) => (rate(result) / rate(baseRounds[i].result)).toFixed(2));
       scenarios.push({
         name: `commands over HTTP, concurrency ${concurrency}`,
         unit: 'cmd/s',
