@@ -1,42 +1,17 @@
 /**
- * The order's rules in one pure module: the status state machine, `decide` (command → events or a
- * rejection) and `evolve` (state + event → state). The workflow, its update validators and the API
- * all import this file, so a rule changes in one place. Time comes in as an argument.
+ * The order's rules in one pure module: `decide` (command → events or a rejection) and `evolve`
+ * (state + event → state), over the status state machine (`status.ts`) and the command schemas
+ * (`commands.ts`), which it re-exports. The workflow, its update validators and the API all import
+ * this file, so a rule changes in one place. Time comes in as an argument.
  */
-import { DomainError } from './errors';
+import { DomainError, parseFields } from './errors';
 import { toAmount } from './money';
+import { CommandMeta, lineTotalCents, ORDER_COMMAND, OrderLine } from './commands';
+import { ALLOWED_TRANSITIONS, canTransition, OrderStatus } from './status';
 
-export const ORDER_STATUSES = ['PENDING', 'CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-
-/** The state machine: the single source of truth for which status may follow which. */
-export const ALLOWED_TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
-  PENDING: ['CONFIRMED', 'CANCELLED'],
-  CONFIRMED: ['SHIPPED', 'CANCELLED'],
-  SHIPPED: ['DELIVERED'],
-  DELIVERED: [],
-  CANCELLED: [],
-};
-
-export function isOrderStatus(value: unknown): value is OrderStatus {
-  return typeof value === 'string' && (ORDER_STATUSES as readonly string[]).includes(value);
-}
-
-export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
-  return ALLOWED_TRANSITIONS[from].includes(to);
-}
-
-export function isTerminal(status: OrderStatus): boolean {
-  return ALLOWED_TRANSITIONS[status].length === 0;
-}
-
-/** A line item as the write model keeps it: the price in integer cents. */
-export interface OrderLine {
-  productId: string;
-  productName?: string;
-  quantity: number;
-  unitPriceCents: number;
-}
+export * from './status';
+export { lineTotalCents } from './commands';
+export type { CancelOrder, ChangeOrderStatus, CommandMeta, CreateOrder, OrderCommand, OrderLine } from './commands';
 
 /** A line item as it is shown and stored in events: the price as a decimal amount. */
 export interface OrderItem {
@@ -45,38 +20,6 @@ export interface OrderItem {
   quantity: number;
   price: number;
 }
-
-/** Who sent a command and how to recognise it again. */
-export interface CommandMeta {
-  commandId: string;
-  correlationId: string;
-}
-
-export interface CreateOrder extends CommandMeta {
-  type: 'CreateOrder';
-  orderId: string;
-  customerId: string;
-  customerName: string;
-  /** False when the name was filled in by the service rather than given by the client. */
-  customerNameGiven: boolean;
-  items: OrderLine[];
-}
-
-export interface ChangeOrderStatus extends CommandMeta {
-  type: 'ChangeOrderStatus';
-  orderId: string;
-  status: OrderStatus;
-  /** Used only when the new status is CANCELLED. */
-  reason?: string;
-}
-
-export interface CancelOrder extends CommandMeta {
-  type: 'CancelOrder';
-  orderId: string;
-  reason: string;
-}
-
-export type OrderCommand = CreateOrder | ChangeOrderStatus | CancelOrder;
 
 interface Envelope<Type extends string, Payload> {
   /** Deterministic: `<orderId>:<version>`, so a redelivered event is recognised. */
@@ -167,10 +110,6 @@ export function recorded(event: OrderEvent, after: OrderState): RecordedEvent {
 
 export const DEFAULT_CANCEL_REASON = 'status set to CANCELLED';
 
-export function lineTotalCents(line: OrderLine): number {
-  return line.quantity * line.unitPriceCents;
-}
-
 export function toItem(line: OrderLine): OrderItem {
   const item: OrderItem = { productId: line.productId, quantity: line.quantity, price: toAmount(line.unitPriceCents) };
   if (line.productName !== undefined) item.productName = line.productName;
@@ -219,9 +158,16 @@ function invalidTransition(state: OrderState, to: OrderStatus): DomainError {
 
 /**
  * Decides what a command does to an order: the events it records, or a DomainError saying why not.
- * The command's fields are assumed valid (see `validation.ts`); this judges it against the state.
+ * The command comes from outside (any Temporal client can send one), so it is checked against the
+ * command schemas first (`commands.ts`), then judged against the state.
  */
-export function decide(state: OrderState | undefined, command: OrderCommand, now: Date): OrderEvent[] {
+export function decide(state: OrderState | undefined, untrusted: unknown, now: Date): OrderEvent[] {
+  const command = parseFields(ORDER_COMMAND, untrusted, 'command');
+  if (state && command.orderId !== state.orderId) {
+    throw new DomainError('VALIDATION_FAILED', `orderId: ${command.orderId} is not this order (${state.orderId})`, [
+      { field: 'orderId', message: `is not this order (${state.orderId})` },
+    ]);
+  }
   switch (command.type) {
     case 'CreateOrder': {
       if (state) throw new DomainError('ORDER_ALREADY_EXISTS', `order ${command.orderId} already exists`);

@@ -1,0 +1,164 @@
+/**
+ * The order's commands, declared once as schemas. Every way in applies them: the HTTP API and the
+ * CLI build their request schemas from these fields, and `decide` checks each command it is given,
+ * so the workflow's Update validators and signal handlers refuse a bad command from any Temporal
+ * client with the same code and message as the API. zod runs inside the workflow sandbox too.
+ */
+import * as z from 'zod';
+import { centsFromNumber, MAX_AMOUNT_CENTS } from './money';
+import { ORDER_STATUSES } from './status';
+
+/** The documented bounds of the API (README, "Limits"). Lengths count Unicode code points. */
+export const LIMITS = {
+  idMaxLength: 128,
+  nameMaxLength: 200,
+  reasonMaxLength: 500,
+  maxItems: 500,
+  maxQuantity: 1_000_000,
+  maxPriceCents: 100_000_000,
+  maxPageSize: 200,
+  defaultPageSize: 50,
+  maxBodyBytes: 1024 * 1024,
+} as const;
+
+/** Ids are short and printable: letters, digits and `. _ : @ -`, starting with a letter or digit. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+/** Request and correlation ids, as they travel in headers and logs. */
+export const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+// C0 and C1 control characters and DEL; and the spaces that trimming removes. Spelled out rather
+// than as \s or \p{…}, so that the pattern in the OpenAPI document means the same in any language.
+const CONTROLS = '\\u0000-\\u001f\\u007f-\\u009f';
+const SPACES = '\\u0020\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+const CONTROL = new RegExp(`[${CONTROLS}]`);
+const EDGE_SPACES = new RegExp(`^[${SPACES}]+|[${SPACES}]+$`, 'g');
+/** Text with something to read in it and no control character. */
+export const TEXT_PATTERN = new RegExp(`^[^${CONTROLS}]*[^${CONTROLS}${SPACES}][^${CONTROLS}]*$`);
+
+function codePoints(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
+/**
+ * Names, reasons, keys: well-formed Unicode (a lone surrogate cannot be stored), no control
+ * characters, not blank, at most `maxLength` code points; surrounding spaces are trimmed.
+ */
+export function text(maxLength: number, description: string) {
+  return z
+    .string()
+    .refine((value) => value.isWellFormed(), { error: 'must be well-formed Unicode (no lone surrogates)', abort: true })
+    .refine((value) => !CONTROL.test(value), { error: 'must not contain control characters', abort: true })
+    .refine((value) => TEXT_PATTERN.test(value), { error: 'must not be empty', abort: true })
+    .refine((value) => codePoints(value) <= maxLength, { error: `must be at most ${maxLength} characters`, abort: true })
+    .transform((value) => value.replace(EDGE_SPACES, ''))
+    .meta({ description, maxLength, pattern: TEXT_PATTERN.source });
+}
+
+export function id(description: string) {
+  return z
+    .string()
+    .min(1, { error: 'is required', abort: true })
+    .max(LIMITS.idMaxLength, { error: `must be at most ${LIMITS.idMaxLength} characters`, abort: true })
+    .regex(ID_PATTERN, 'may contain only letters, digits and . _ : @ -, and must start with a letter or digit')
+    .meta({ description });
+}
+
+export const ORDER_STATUS = z.enum(ORDER_STATUSES);
+
+export const QUANTITY = z
+  .number()
+  .int({ error: 'must be a positive integer', abort: true })
+  .min(1, { error: 'must be a positive integer', abort: true })
+  .max(LIMITS.maxQuantity, `must be at most ${LIMITS.maxQuantity}`)
+  .meta({ description: 'Units, a positive integer' });
+
+/** A unit price as a decimal amount (as JSON shows money), read into integer cents. */
+export const PRICE = z
+  .number()
+  .min(0, { error: 'must not be negative', abort: true })
+  .refine((amount) => centsFromNumber(amount) !== undefined, { error: 'must have at most 2 decimals', abort: true })
+  .refine((amount) => centsFromNumber(amount)! <= LIMITS.maxPriceCents, `must be at most ${LIMITS.maxPriceCents / 100}`)
+  .transform((amount) => centsFromNumber(amount)!)
+  .meta({ description: 'Unit price, at most 2 decimals', maximum: LIMITS.maxPriceCents / 100, multipleOf: 0.01 });
+
+const UNIT_PRICE_CENTS = z
+  .number()
+  .int({ error: 'must be a whole number of cents', abort: true })
+  .min(0, { error: 'must not be negative', abort: true })
+  .max(LIMITS.maxPriceCents, `must be at most ${LIMITS.maxPriceCents}`);
+
+export const PRODUCT_ID = id('The product');
+export const PRODUCT_NAME = text(LIMITS.nameMaxLength, 'A name to show; the product id otherwise');
+export const CUSTOMER_NAME = text(LIMITS.nameMaxLength, 'The name to show for the customer');
+export const REASON = text(LIMITS.reasonMaxLength, 'Why');
+export const COMMAND_ID = text(LIMITS.idMaxLength, 'The command id: the same id answers with the first outcome and records nothing new');
+
+/** A line item as the write model keeps it: the price in integer cents. */
+export const ORDER_LINE = z.strictObject({
+  productId: PRODUCT_ID,
+  productName: PRODUCT_NAME.optional(),
+  quantity: QUANTITY,
+  unitPriceCents: UNIT_PRICE_CENTS,
+});
+export type OrderLine = z.output<typeof ORDER_LINE>;
+
+export function lineTotalCents(line: OrderLine): number {
+  return line.quantity * line.unitPriceCents;
+}
+
+/** An order's lines, however each is spelled: at least one, a bounded number, a total the event log can hold. */
+export function orderLines<Line extends z.ZodType<OrderLine, unknown>>(line: Line) {
+  return (
+    z
+      .array(line)
+      .min(1, 'must contain at least one item')
+      .max(LIMITS.maxItems, `must contain at most ${LIMITS.maxItems} items`)
+      // A line refused for its own fields leaves the total unknown (NaN), and says so itself.
+      .refine((lines) => !(lines.reduce((sum, each) => sum + lineTotalCents(each), 0) > MAX_AMOUNT_CENTS), {
+        error: `the order total must be at most ${MAX_AMOUNT_CENTS / 100}`,
+      })
+  );
+}
+
+/** Who sent a command and how to recognise it again. */
+const COMMAND_META = {
+  commandId: COMMAND_ID,
+  correlationId: z.string().regex(CORRELATION_ID_PATTERN, 'must be 1 to 128 letters, digits or . _ : -'),
+};
+
+export const CREATE_ORDER = z.strictObject({
+  type: z.literal('CreateOrder'),
+  ...COMMAND_META,
+  orderId: id('The order'),
+  customerId: id('The customer'),
+  customerName: CUSTOMER_NAME,
+  /** False when the name was filled in by the service rather than given by the client. */
+  customerNameGiven: z.boolean(),
+  items: orderLines(ORDER_LINE),
+});
+
+export const CHANGE_ORDER_STATUS = z.strictObject({
+  type: z.literal('ChangeOrderStatus'),
+  ...COMMAND_META,
+  orderId: id('The order'),
+  status: ORDER_STATUS,
+  /** Used only when the new status is CANCELLED. */
+  reason: REASON.optional(),
+});
+
+export const CANCEL_ORDER = z.strictObject({
+  type: z.literal('CancelOrder'),
+  ...COMMAND_META,
+  orderId: id('The order'),
+  reason: REASON,
+});
+
+export const ORDER_COMMAND = z.discriminatedUnion('type', [CREATE_ORDER, CHANGE_ORDER_STATUS, CANCEL_ORDER]);
+
+export type CommandMeta = { commandId: string; correlationId: string };
+export type CreateOrder = z.output<typeof CREATE_ORDER>;
+export type ChangeOrderStatus = z.output<typeof CHANGE_ORDER_STATUS>;
+export type CancelOrder = z.output<typeof CANCEL_ORDER>;
+export type OrderCommand = z.output<typeof ORDER_COMMAND>;
