@@ -38,6 +38,8 @@ export interface Config {
   rateLimitRps: number;
   /** Requests per second per admin key (RATE_LIMIT_ADMIN_RPS); 0, the default, is no limit. */
   adminRateLimitRps: number;
+  /** Failed authentications per minute per client address (AUTH_FAILURES_PER_MINUTE); 0 is no limit. */
+  authFailuresPerMinute: number;
   /** EVENT_LOG_BATCH_INTERVAL_MS: the least time between two inserts into the event log. */
   eventLogBatchIntervalMs: number;
   /**
@@ -203,6 +205,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     apiKeys,
     rateLimitRps: readInteger(env, 'RATE_LIMIT_RPS', 50, 0, 1_000_000, problems),
     adminRateLimitRps: readInteger(env, 'RATE_LIMIT_ADMIN_RPS', 0, 0, 1_000_000, problems),
+    authFailuresPerMinute: readInteger(env, 'AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000, problems),
     eventLogBatchIntervalMs: readInteger(env, 'EVENT_LOG_BATCH_INTERVAL_MS', 250, 0, 10_000, problems),
     workerActivitySlots: readInteger(env, 'WORKER_ACTIVITY_SLOTS', 2000, 1, 10_000, problems),
     enableBenchRoutes: env.ENABLE_BENCH_ROUTES === '1' || env.ENABLE_BENCH_ROUTES === 'true',

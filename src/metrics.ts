@@ -97,12 +97,3 @@ export class Metrics {
     return page;
   }
 }
-
-/** The command a POST route carries, for the command counter. */
-export function commandTypeOf(method: string, route: string | undefined): string | undefined {
-  if (method !== 'POST' || !route) return undefined;
-  if (route === '/orders') return 'CreateOrder';
-  if (route === '/orders/:orderId/status') return 'ChangeOrderStatus';
-  if (route === '/orders/:orderId/cancel') return 'CancelOrder';
-  return undefined;
-}

@@ -11,11 +11,13 @@ import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from './config';
 import type { Logger } from './logger';
-import { createApp, Readiness } from './api/app';
+import { createApp } from './api/app';
+import type { Readiness } from './api/ports';
 import { answerClientError } from './api/problem';
 import { ClickHouse, openClickHouse } from './clickhouse/client';
 import { eventLogFields, EventLogWriter, eventsFullyIn, EventRow, fromClickHouseTime, insertEventRows } from './clickhouse/eventLog';
 import { pingClickHouse } from './clickhouse/orderQueries';
+import { clickHouseReadModels } from './clickhouse/readModels';
 import { rebuildProjections } from './clickhouse/rebuild';
 import { applySchema, schemaIsCurrent } from './clickhouse/schema';
 import { DevServer, startDevServer } from './temporal/devServer';
@@ -226,18 +228,23 @@ export async function startService(config: Config, roles: Roles, log: Logger, op
       };
       const app = createApp({
         gateway,
-        ch,
+        readModels: clickHouseReadModels(ch),
         log,
         readiness,
         // The rebuild must run where the embedded database is open: in this process.
         rebuild: (onProgress) => rebuildProjections(ch, onProgress),
-        ...(config.enableBenchRoutes ? { bench: { deliverySlots: config.workerActivitySlots } } : {}),
+        ...(config.enableBenchRoutes ? { bench: { ch, log, deliverySlots: config.workerActivitySlots } } : {}),
         metrics,
         dashboard: {
           temporalUiUrl: config.temporalUiUrl ?? (devServer?.uiUrl ? `http://localhost:${config.temporalUiPort}` : undefined),
           namespace: config.temporalNamespace,
         },
-        auth: { keys: apiKeys, rateLimitRps: config.rateLimitRps, adminRateLimitRps: config.adminRateLimitRps },
+        auth: {
+          keys: apiKeys,
+          rateLimitRps: config.rateLimitRps,
+          adminRateLimitRps: config.adminRateLimitRps,
+          authFailuresPerMinute: config.authFailuresPerMinute,
+        },
       });
       koaApp = app;
       const server = http.createServer(app.callback());

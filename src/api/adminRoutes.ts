@@ -1,39 +1,49 @@
-import Router from '@koa/router';
-import { PassThrough } from 'node:stream';
-import { DomainError } from '../domain/errors';
-import type { RebuildProgress, RebuildSummary } from '../clickhouse/rebuild';
-
-export interface AdminRouteDeps {
-  /** Refills the read models from the event log (in the process that holds the database). */
-  rebuild: (onProgress: (progress: RebuildProgress) => void) => Promise<RebuildSummary>;
-}
-
 /**
  * Operations that must run inside the process holding the embedded database. The rebuild answers
  * as a stream of NDJSON lines: progress while it runs, then the summary (or the error).
  */
-export function adminRoutes(deps: AdminRouteDeps): Router {
-  const router = new Router();
-  let running = false;
-  router.post('/admin/projections/rebuild', (ctx) => {
-    if (running) throw new DomainError('REBUILD_RUNNING', 'a rebuild is already running; wait for it to finish');
-    running = true;
-    const stream = new PassThrough();
-    ctx.status = 200;
-    ctx.type = 'application/x-ndjson';
-    ctx.body = stream;
-    const write = (line: object) => stream.write(`${JSON.stringify(line)}\n`);
-    deps
-      .rebuild((progress) => write({ progress }))
-      .then((summary) => write({ done: summary }))
-      .catch((error: unknown) => {
-        ctx.state.log?.error({ err: error }, 'rebuild failed');
-        write({ error: error instanceof Error ? error.message : String(error) });
-      })
-      .finally(() => {
-        running = false;
-        stream.end();
-      });
-  });
-  return router;
+import { PassThrough } from 'node:stream';
+import { DomainError } from '../domain/errors';
+import type { Rebuild } from './ports';
+import { routeFor } from './route';
+import { REBUILD_LINE } from './schemas';
+
+export interface AdminRouteDeps {
+  rebuild: Rebuild;
 }
+
+const route = routeFor<AdminRouteDeps>();
+
+export const rebuildProjections = route({
+  method: 'post',
+  path: '/admin/projections/rebuild',
+  operationId: 'rebuildProjections',
+  summary: 'Refill every read model from the event log',
+  access: 'admin',
+  answers: { 200: { description: 'NDJSON: {progress} lines, then {done} or {error}', mediaType: 'application/x-ndjson', schema: REBUILD_LINE } },
+  refusals: ['REBUILD_RUNNING'],
+  handler: ({ rebuild }) => {
+    let running = false;
+    return (ctx) => {
+      if (running) throw new DomainError('REBUILD_RUNNING', 'a rebuild is already running; wait for it to finish');
+      running = true;
+      const stream = new PassThrough();
+      ctx.status = 200;
+      ctx.type = 'application/x-ndjson';
+      ctx.body = stream;
+      const write = (line: object) => stream.write(`${JSON.stringify(line)}\n`);
+      rebuild((progress) => write({ progress }))
+        .then((summary) => write({ done: summary }))
+        .catch((error: unknown) => {
+          ctx.state.log?.error({ err: error }, 'rebuild failed');
+          write({ error: error instanceof Error ? error.message : String(error) });
+        })
+        .finally(() => {
+          running = false;
+          stream.end();
+        });
+    };
+  },
+});
+
+export const ADMIN_ROUTES = [rebuildProjections];

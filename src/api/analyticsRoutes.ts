@@ -2,48 +2,118 @@
  * Analytics over the read models: revenue per hour, day or month and the best-selling products
  * (any key), and read-only SQL for analysts (admin keys only).
  */
-import Router from '@koa/router';
-import type { ClickHouse } from '../clickhouse/client';
-import { bucketStarts, recentOrders, revenueSeries, topProducts } from '../clickhouse/analytics';
-import { checkAnalystParams, checkAnalystSql, runAnalystSql } from '../clickhouse/analystSql';
+import * as z from 'zod';
+import type { Granularity } from '../clickhouse/analytics';
+import { ANALYST_LIMITS, checkAnalystParams, checkAnalystSql } from '../clickhouse/analystSql';
 import { validationFailed } from '../domain/errors';
-import { readJsonBody } from './body';
-import { MAX_BUCKETS, parseGranularity, parseShortLimit, parseRange } from './queryParams';
+import { RANGE, rangeOf } from './orderRoutes';
+import type { ReadModels } from './ports';
+import { GRANULARITY, MAX_BUCKETS, SHORT_LIMIT } from './queryParams';
+import { routeFor } from './route';
+import { RECENT_ORDERS, REVENUE_SERIES, SQL_ANSWER, TOP_PRODUCTS } from './schemas';
 
-export function analyticsRoutes(ch: ClickHouse, now: () => Date = () => new Date()): Router {
-  const router = new Router();
-
-  router.get('/analytics/revenue', async (ctx) => {
-    const { from, to } = parseRange(ctx.query, now());
-    const granularity = parseGranularity(ctx.query);
-    if (bucketStarts(from, to, granularity).length > MAX_BUCKETS) {
-      throw validationFailed([
-        { field: 'granularity', message: `the range holds more than ${MAX_BUCKETS} ${granularity} buckets; narrow it or use a coarser granularity` },
-      ]);
-    }
-    ctx.body = await revenueSeries(ch, from, to, granularity);
-  });
-
-  router.get('/analytics/top-products', async (ctx) => {
-    const { from, to } = parseRange(ctx.query, now());
-    const limit = parseShortLimit(ctx.query);
-    ctx.body = { from: from.toISOString(), to: to.toISOString(), products: await topProducts(ch, from, to, limit) };
-  });
-
-  router.get('/analytics/recent-orders', async (ctx) => {
-    ctx.body = { orders: await recentOrders(ch, parseShortLimit(ctx.query)) };
-  });
-
-  router.post('/analytics/sql', async (ctx) => {
-    const body = await readJsonBody(ctx);
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw validationFailed([{ field: 'body', message: 'must be a JSON object {sql, params?}' }]);
-    }
-    const { sql, params, ...rest } = body as Record<string, unknown>;
-    const unknown = Object.keys(rest);
-    if (unknown.length > 0) throw validationFailed(unknown.map((field) => ({ field, message: 'is not a known field' })));
-    ctx.body = await runAnalystSql(ch, checkAnalystSql(sql), checkAnalystParams(params));
-  });
-
-  return router;
+export interface AnalyticsRouteDeps {
+  readModels: ReadModels;
+  now: () => Date;
 }
+
+const route = routeFor<AnalyticsRouteDeps>();
+
+const HOUR_MS = 60 * 60 * 1000;
+
+/** At least as many buckets as [from, to) meets, counted without listing them. */
+function bucketCount(from: Date, to: Date, granularity: Granularity): number {
+  const span = to.getTime() - from.getTime();
+  if (granularity === 'hour') return Math.ceil(span / HOUR_MS) + 1;
+  if (granularity === 'day') return Math.ceil(span / (24 * HOUR_MS)) + 1;
+  return (to.getUTCFullYear() - from.getUTCFullYear()) * 12 + (to.getUTCMonth() - from.getUTCMonth()) + 1;
+}
+
+export const revenue = route({
+  method: 'get',
+  path: '/analytics/revenue',
+  operationId: 'revenue',
+  summary: 'Orders, total and net revenue per hour, day or month of creation, empty buckets included',
+  access: 'read',
+  query: RANGE.extend({ granularity: GRANULARITY }),
+  answers: { 200: { description: 'One bucket per hour, day or month of [from, to)', schema: REVENUE_SERIES } },
+  refusals: [],
+  handler:
+    ({ readModels, now }) =>
+    async (ctx, { query }) => {
+      const { from, to } = rangeOf(query, now());
+      if (bucketCount(from, to, query.granularity) > MAX_BUCKETS) {
+        throw validationFailed([
+          { field: 'granularity', message: `the range holds more than ${MAX_BUCKETS} ${query.granularity} buckets; narrow it or use a coarser granularity` },
+        ]);
+      }
+      ctx.body = await readModels.revenueSeries(from, to, query.granularity);
+    },
+});
+
+export const topProducts = route({
+  method: 'get',
+  path: '/analytics/top-products',
+  operationId: 'topProducts',
+  summary: 'Units and revenue per product over orders created in [from, to) and not cancelled, best first',
+  access: 'read',
+  query: RANGE.extend({ limit: SHORT_LIMIT }),
+  answers: { 200: { description: 'The products', schema: TOP_PRODUCTS } },
+  refusals: [],
+  handler:
+    ({ readModels, now }) =>
+    async (ctx, { query }) => {
+      const { from, to } = rangeOf(query, now());
+      ctx.body = { from: from.toISOString(), to: to.toISOString(), products: await readModels.topProducts(from, to, query.limit) };
+    },
+});
+
+export const recentOrders = route({
+  method: 'get',
+  path: '/analytics/recent-orders',
+  operationId: 'recentOrders',
+  summary: 'The most recently created orders, newest first (for the dashboard)',
+  access: 'read',
+  query: z.object({ limit: SHORT_LIMIT }),
+  answers: { 200: { description: 'The orders', schema: RECENT_ORDERS } },
+  refusals: [],
+  handler:
+    ({ readModels }) =>
+    async (ctx, { query }) => {
+      ctx.body = { orders: await readModels.recentOrders(query.limit) };
+    },
+});
+
+const SCALAR = z.union([z.string(), z.number(), z.boolean()]);
+
+export const analyticsSql = route({
+  method: 'post',
+  path: '/analytics/sql',
+  operationId: 'analyticsSql',
+  summary: `One read-only SELECT on ClickHouse (admin keys): readonly, at most ${ANALYST_LIMITS.maxResultRows} rows, 20 MiB and ${ANALYST_LIMITS.maxExecutionSeconds} s`,
+  access: 'admin',
+  body: z
+    .strictObject({
+      sql: z
+        .string()
+        .max(ANALYST_LIMITS.maxSqlLength)
+        .meta({ description: 'One SELECT (or WITH … SELECT) statement', examples: ['SELECT count() FROM orders.orders_by_id FINAL'] }),
+      params: z
+        .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.union([SCALAR, z.array(SCALAR).max(10_000)]))
+        .optional()
+        .meta({
+          description: 'Values for {name:Type} placeholders: strings, numbers, booleans or lists of them',
+          maxProperties: ANALYST_LIMITS.maxParams,
+        }),
+    })
+    .meta({ id: 'SqlRequest' }),
+  answers: { 200: { description: 'Columns with their types, then the rows', schema: SQL_ANSWER } },
+  refusals: ['SQL_NOT_ALLOWED', 'SQL_FAILED'],
+  handler:
+    ({ readModels }) =>
+    async (ctx, { body }) => {
+      ctx.body = await readModels.runAnalystSql(checkAnalystSql(body.sql), checkAnalystParams(body.params));
+    },
+});
+
+export const ANALYTICS_ROUTES = [revenue, topProducts, recentOrders, analyticsSql];

@@ -1,65 +1,95 @@
 /**
- * The Koa application: problem+json errors first, then request ids and logging, then the routes.
+ * The Koa application: request ids and logging first, then problem+json errors, then the router
+ * built from the route declarations. It needs only its ports (./ports.ts), so tests can build it
+ * over stand-ins.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import Koa from 'koa';
-import Router from '@koa/router';
+import { CORRELATION_ID_PATTERN } from '../domain/commands';
 import type { Logger } from '../logger';
-import { authMiddleware, AuthOptions } from './auth';
+import type { Metrics } from '../metrics';
+import { projectRoot } from '../paths';
+import { ADMIN_ROUTES } from './adminRoutes';
+import { ANALYTICS_ROUTES } from './analyticsRoutes';
+import { AuthOptions, gatekeeper } from './auth';
+import { BENCH_ROUTES, BenchRouteDeps } from './benchRoutes';
+import { DASHBOARD_ROUTES, DashboardOptions } from './dashboardRoutes';
+import { DOCS_ROUTES } from './docsRoutes';
+import { HEALTH_ROUTES, metrics as metricsRoute } from './healthRoutes';
+import { openApiDocument } from './openapi';
+import { ORDER_ROUTES } from './orderRoutes';
+import type { OrderCommands, Readiness, ReadModels, Rebuild } from './ports';
 import { problemMiddleware } from './problem';
-import { orderRoutes, OrderRouteDeps } from './orderRoutes';
-import { adminRoutes, AdminRouteDeps } from './adminRoutes';
-import { benchRoutes } from './benchRoutes';
-import { docsRoutes } from './docsRoutes';
-import { dashboardRoutes, DashboardOptions } from './dashboardRoutes';
-import { analyticsRoutes } from './analyticsRoutes';
-import { commandTypeOf, Metrics } from '../metrics';
+import { Contract, mount, MountedRoute } from './route';
+import { buildRouter } from './router';
 
-export interface Readiness {
-  ready: boolean;
-  checks: Record<string, 'ok' | string>;
-}
-
-export interface AppDeps extends OrderRouteDeps, Partial<AdminRouteDeps> {
+export interface AppDeps {
   log: Logger;
+  gateway: OrderCommands;
+  readModels: ReadModels;
+  readiness: () => Promise<Readiness>;
+  auth: AuthOptions;
   /** Served at /metrics (any valid key may read it) and fed by every request. */
   metrics?: Metrics;
   /** The dashboard's links to each order's workflow. */
   dashboard?: DashboardOptions;
-  auth: AuthOptions;
-  readiness: () => Promise<Readiness>;
+  /** Set where this process holds the database: the admin route that refills the read models. */
+  rebuild?: Rebuild;
+  now?: () => Date;
+  /** How long `?minVersion=` may wait for the read model (5 s unless said). */
+  minVersionWaitMs?: number;
   /** Set: the routes of `npm run bench` (ENABLE_BENCH_ROUTES=1). */
-  bench?: { deliverySlots: number };
+  bench?: BenchRouteDeps;
+}
+
+/** Every route the app serves, bound to its dependencies; the document describes exactly these. */
+export function apiRoutes(deps: AppDeps): MountedRoute[] {
+  const now = deps.now ?? (() => new Date());
+  const routes = [
+    ...mount(HEALTH_ROUTES, deps),
+    ...(deps.metrics ? mount([metricsRoute], { metrics: deps.metrics }) : []),
+    ...mount(DASHBOARD_ROUTES, deps.dashboard ?? { namespace: 'default' }),
+    ...mount(ORDER_ROUTES, { gateway: deps.gateway, readModels: deps.readModels, now, minVersionWaitMs: deps.minVersionWaitMs ?? 5000 }),
+    ...mount(ANALYTICS_ROUTES, { readModels: deps.readModels, now }),
+    ...(deps.rebuild ? mount(ADMIN_ROUTES, { rebuild: deps.rebuild }) : []),
+    ...(deps.bench ? mount(BENCH_ROUTES, deps.bench) : []),
+  ];
+  const contracts: Contract[] = [...routes.map(({ route }) => route), ...DOCS_ROUTES];
+  const document = JSON.stringify(openApiDocument(contracts, packageVersion()));
+  return [...routes, ...mount(DOCS_ROUTES, { document })];
+}
+
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
 }
 
 /** Route patterns, not paths, label the metrics: an id in a label would grow without bound. */
 function recordRequest(metrics: Metrics, ctx: Koa.Context, millis: number): void {
-  const route = (ctx._matchedRoute as string | undefined) ?? 'unmatched';
-  const labels = { method: ctx.method, route, status: String(ctx.status) };
+  const route = ctx.state.route as Contract | undefined;
+  const labels = { method: ctx.method, route: route?.path ?? 'unmatched', status: String(ctx.status) };
   metrics.httpRequests.inc(labels);
   metrics.httpDuration.observe(labels, millis / 1000);
-  const type = commandTypeOf(ctx.method, route);
-  if (type) {
+  if (route?.command) {
     const accepted = ctx.status < 400;
     const code = (ctx.body as { code?: unknown } | undefined)?.code;
-    metrics.commands.inc({ type, outcome: accepted ? 'accepted' : 'rejected', reason: accepted ? '' : typeof code === 'string' ? code : String(ctx.status) });
+    metrics.commands.inc({
+      type: route.command,
+      outcome: accepted ? 'accepted' : 'rejected',
+      reason: accepted ? '' : typeof code === 'string' ? code : String(ctx.status),
+    });
   }
 }
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-export function createApp(deps: AppDeps): Koa {
-  const app = new Koa();
-  app.proxy = false;
-  // Errors are answered by problemMiddleware; Koa's default handler would print them again.
-  app.silent = true;
-
-  app.use(async (ctx, next) => {
+/** Request and correlation ids, the headers every answer carries, the log line and the metrics of each request. */
+function requestContext(deps: AppDeps): Koa.Middleware {
+  return async (ctx, next) => {
     const given = ctx.get('X-Request-Id');
-    const requestId = REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = CORRELATION_ID_PATTERN.test(given) ? given : randomUUID();
     const correlation = ctx.get('X-Correlation-Id');
     ctx.state.requestId = requestId;
-    ctx.state.correlationId = REQUEST_ID.test(correlation) ? correlation : requestId;
+    ctx.state.correlationId = CORRELATION_ID_PATTERN.test(correlation) ? correlation : requestId;
     ctx.state.log = deps.log.child({ requestId });
     ctx.set('X-Request-Id', requestId);
     // An API of JSON: nothing here is meant to be framed, sniffed, cached or run as a page.
@@ -88,49 +118,16 @@ export function createApp(deps: AppDeps): Koa {
       }
       if (deps.metrics) recordRequest(deps.metrics, ctx, millis);
     }
-  });
-  app.use(problemMiddleware());
-  app.use(authMiddleware(deps.auth));
-
-  const health = new Router();
-  health.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok' };
-  });
-  health.get('/readyz', async (ctx) => {
-    const readiness = await deps.readiness();
-    ctx.status = readiness.ready ? 200 : 503;
-    ctx.body = { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks };
-  });
-
-  if (deps.metrics) {
-    const metrics = deps.metrics;
-    health.get('/metrics', async (ctx) => {
-      ctx.type = 'text/plain; version=0.0.4; charset=utf-8';
-      ctx.body = await metrics.render();
-    });
-  }
-
-  const routers = [health, docsRoutes(), dashboardRoutes(deps.dashboard ?? { namespace: 'default' }), orderRoutes(deps), analyticsRoutes(deps.ch, deps.now)];
-  if (deps.rebuild) routers.push(adminRoutes({ rebuild: deps.rebuild }));
-  if (deps.bench) routers.push(benchRoutes({ ch: deps.ch, log: deps.log, ...deps.bench }));
-  for (const router of routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods({ throw: true }));
-  }
-  ROUTES.set(
-    app,
-    routers.flatMap((router) =>
-      router.stack.flatMap((layer) =>
-        layer.methods.filter((method) => method !== 'HEAD').map((method) => ({ method: method.toLowerCase(), path: layer.path as string })),
-      ),
-    ),
-  );
-  return app;
+  };
 }
 
-const ROUTES = new WeakMap<Koa, Array<{ method: string; path: string }>>();
-
-/** Every method and path the app routes (the OpenAPI test holds the document to it). */
-export function routesOf(app: Koa): Array<{ method: string; path: string }> {
-  return ROUTES.get(app) ?? [];
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = false;
+  // Errors are answered by problemMiddleware; Koa's default handler would print them again.
+  app.silent = true;
+  app.use(requestContext(deps));
+  app.use(problemMiddleware());
+  app.use(buildRouter(apiRoutes(deps), gatekeeper(deps.auth)));
+  return app;
 }

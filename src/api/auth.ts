@@ -1,15 +1,17 @@
 /**
- * Who may do what. Clients send `Authorization: Bearer <secret>`; each secret has a role:
- * `read` (queries), `write` (commands and queries) or `admin` (everything, /admin included).
- * Secrets are kept only as SHA-256 digests and compared in constant time; logs name a key by a
- * short fingerprint of its digest, never by the secret. A per-key token bucket limits the rate.
+ * Who may do what. Clients send `Authorization: Bearer <secret>`; each secret has a role: `read`
+ * (queries), `write` (commands and queries) or `admin` (everything). Each route declares the role
+ * it needs (./route.ts). Secrets are kept only as SHA-256 digests and compared in constant time;
+ * logs name a key by a short fingerprint of its digest, never by the secret. rate-limiter-flexible
+ * limits the requests of each key, and the failed authentications of each client address: past
+ * that limit an address is refused every authentication for a while, so that guessing keys from it
+ * stops, a right guess included.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { Context, Next } from 'koa';
+import type { Context, Middleware } from 'koa';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainError } from '../domain/errors';
-
-export const ROLES = ['read', 'write', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+import { Access, Role, ROLES } from './route';
 
 export interface ApiKeySpec {
   secret: string;
@@ -21,7 +23,6 @@ interface ApiKey {
   role: Role;
   /** Safe to log: the first 8 hex digits of the digest. */
   fingerprint: string;
-  bucket: TokenBucket;
 }
 
 const RANK: Record<Role, number> = { read: 0, write: 1, admin: 2 };
@@ -51,57 +52,51 @@ export function parseApiKeys(raw: string): { keys: ApiKeySpec[]; problems: strin
   return { keys, problems };
 }
 
-const digestOf = (secret: string) => createHash('sha256').update(secret, 'utf8').digest();
-
-class TokenBucket {
-  private tokens: number;
-  private updated = Date.now();
-
-  constructor(private readonly perSecond: number) {
-    this.tokens = perSecond;
-  }
-
-  /** 0 when a request may go now, else the seconds until it may. */
-  take(): number {
-    if (this.perSecond <= 0) return 0;
-    const now = Date.now();
-    this.tokens = Math.min(this.perSecond, this.tokens + ((now - this.updated) / 1000) * this.perSecond);
-    this.updated = now;
-    if (this.tokens >= 1) {
-      this.tokens -= 1;
-      return 0;
-    }
-    return (1 - this.tokens) / this.perSecond;
-  }
-}
-
 export interface AuthOptions {
   keys: ApiKeySpec[];
   /** Requests per second for read and write keys; 0 turns the limit off. */
   rateLimitRps: number;
   /** Requests per second for admin keys; 0 (the default) means unlimited. */
   adminRateLimitRps: number;
+  /** Failed authentications a client address may make per minute; 0 turns the limit off. */
+  authFailuresPerMinute: number;
 }
 
-/** The role a request needs, or undefined for the open routes: health, documentation, the dashboard's files. */
-export function requiredRole(method: string, path: string): Role | undefined {
-  if (path === '/healthz' || path === '/readyz' || path === '/openapi.json' || path === '/docs' || path.startsWith('/docs/')) return undefined;
-  // The dashboard's page and files hold no data; it reads the API with its user's key.
-  if (path === '/' || path.startsWith('/dashboard/')) return undefined;
-  if (path === '/admin' || path.startsWith('/admin/') || path === '/analytics/sql') return 'admin';
-  return method === 'GET' || method === 'HEAD' ? 'read' : 'write';
+const digestOf = (secret: string) => createHash('sha256').update(secret, 'utf8').digest();
+
+/** A limiter of `points` per `seconds`, or none for 0. */
+function limiter(points: number, seconds: number, keyPrefix: string): RateLimiterMemory | undefined {
+  return points > 0 ? new RateLimiterMemory({ points, duration: seconds, keyPrefix }) : undefined;
 }
 
-export function authMiddleware(options: AuthOptions) {
+function rateLimited(ctx: Context, waitMs: number, message: string): DomainError {
+  ctx.set('Retry-After', String(Math.max(1, Math.ceil(waitMs / 1000))));
+  return new DomainError('RATE_LIMITED', message);
+}
+
+/** Takes one point, or throws RATE_LIMITED with Retry-After when none is left. */
+async function spend(ctx: Context, limit: RateLimiterMemory | undefined, key: string, message: string): Promise<void> {
+  try {
+    await limit?.consume(key);
+  } catch (refused) {
+    if (refused instanceof RateLimiterRes) throw rateLimited(ctx, refused.msBeforeNext, message);
+    throw refused;
+  }
+}
+
+/** The gate in front of every route: `admit(access)` is the middleware that lets a request through. */
+export function gatekeeper(options: AuthOptions) {
   const keys: ApiKey[] = options.keys.map(({ secret, role }) => {
     const digest = digestOf(secret);
-    return {
-      digest,
-      role,
-      fingerprint: digest.toString('hex').slice(0, 8),
-      bucket: new TokenBucket(role === 'admin' ? options.adminRateLimitRps : options.rateLimitRps),
-    };
+    return { digest, role, fingerprint: digest.toString('hex').slice(0, 8) };
   });
+  const perKey: Record<Role, RateLimiterMemory | undefined> = {
+    read: limiter(options.rateLimitRps, 1, 'read'),
+    write: limiter(options.rateLimitRps, 1, 'write'),
+    admin: limiter(options.adminRateLimitRps, 1, 'admin'),
+  };
+  const failures = limiter(options.authFailuresPerMinute, 60, 'auth-failures');
+  const tooManyFailures = 'too many failed authentications from this address; retry after the time in Retry-After';
 
   const find = (presented: string): ApiKey | undefined => {
     const digest = digestOf(presented);
@@ -111,24 +106,31 @@ export function authMiddleware(options: AuthOptions) {
     return found;
   };
 
-  return async (ctx: Context, next: Next): Promise<void> => {
-    const needed = requiredRole(ctx.method, ctx.path);
-    if (!needed) return next();
+  const authenticate = async (ctx: Context): Promise<ApiKey> => {
+    const blocked = await failures?.get(ctx.ip);
+    if (blocked && blocked.remainingPoints <= 0) throw rateLimited(ctx, blocked.msBeforeNext, tooManyFailures);
     const header = ctx.get('Authorization');
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     const key = match ? find(match[1]) : undefined;
-    if (!key) {
-      ctx.set('WWW-Authenticate', 'Bearer realm="orders"');
-      throw new DomainError('UNAUTHORIZED', header ? 'the API key is not valid' : 'send an API key as Authorization: Bearer <key>');
-    }
-    ctx.state.apiKey = key.fingerprint;
-    ctx.state.log = ctx.state.log?.child({ apiKey: key.fingerprint });
-    if (RANK[key.role] < RANK[needed]) throw new DomainError('FORBIDDEN', `a ${key.role} key may not do this; it needs a ${needed} key`);
-    const wait = key.bucket.take();
-    if (wait > 0) {
-      ctx.set('Retry-After', String(Math.max(1, Math.ceil(wait))));
-      throw new DomainError('RATE_LIMITED', 'too many requests for this API key; retry after the time in Retry-After');
-    }
-    await next();
+    if (key) return key;
+    await spend(ctx, failures, ctx.ip, tooManyFailures);
+    ctx.set('WWW-Authenticate', 'Bearer realm="orders"');
+    throw new DomainError('UNAUTHORIZED', header ? 'the API key is not valid' : 'send an API key as Authorization: Bearer <key>');
   };
+
+  const admit =
+    (access: Access): Middleware =>
+    async (ctx, next) => {
+      if (access === 'public') return next();
+      const key = await authenticate(ctx);
+      ctx.state.apiKey = key.fingerprint;
+      ctx.state.log = ctx.state.log?.child({ apiKey: key.fingerprint });
+      if (RANK[key.role] < RANK[access]) throw new DomainError('FORBIDDEN', `a ${key.role} key may not do this; it needs a ${access} key`);
+      await spend(ctx, perKey[key.role], key.fingerprint, 'too many requests for this API key; retry after the time in Retry-After');
+      await next();
+    };
+
+  return { admit };
 }
+
+export type Gatekeeper = ReturnType<typeof gatekeeper>;

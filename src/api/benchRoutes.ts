@@ -1,22 +1,12 @@
 import { PassThrough } from 'node:stream';
-import Router from '@koa/router';
+import * as z from 'zod';
 import type { ClickHouse } from '../clickhouse/client';
 import { timeQueriesDirectly, QueryPlan } from '../bench/direct';
 import { generateOrders } from '../bench/generate';
 import { benchmarkIngestion } from '../bench/ingest';
-import { validationFailed } from '../domain/errors';
 import type { Logger } from '../logger';
 import { temporalLogger } from '../temporal/runtimeLogger';
-import { readJsonBody } from './body';
-
-/** A whole number in a range from a bench request's body, or its default when absent (none: required). */
-function integerIn(body: Record<string, unknown> | undefined, field: string, fallback: number | undefined, min: number, max: number): number {
-  const value = body?.[field] ?? fallback;
-  if (value === undefined) throw validationFailed([{ field, message: 'is required' }]);
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max)
-    throw validationFailed([{ field, message: `must be an integer from ${min} to ${max}` }]);
-  return value;
-}
+import { routeFor } from './route';
 
 export interface BenchRouteDeps {
   ch: ClickHouse;
@@ -25,51 +15,89 @@ export interface BenchRouteDeps {
   deliverySlots: number;
 }
 
+const route = routeFor<BenchRouteDeps>();
+
+/** A whole number in a range. */
+const integerIn = (min: number, max: number) => z.int(`must be an integer from ${min} to ${max}`).min(min).max(max);
+
 /**
  * Routes for `npm run bench`, on only with ENABLE_BENCH_ROUTES=1: they load synthetic data and
  * time work inside the process that holds the (embedded) database.
  */
-export function benchRoutes({ ch, log, deliverySlots }: BenchRouteDeps): Router {
-  const router = new Router({ prefix: '/admin/bench' });
+export const generate = route({
+  method: 'post',
+  path: '/admin/bench/generate',
+  operationId: 'benchGenerate',
+  summary: 'Load synthetic orders (npm run bench)',
+  access: 'admin',
+  body: z.strictObject({ orders: integerIn(1, 100_000_000), year: integerIn(1971, 2200).default(2025) }),
+  answers: { 200: { description: 'NDJSON progress', mediaType: 'application/x-ndjson' } },
+  refusals: [],
+  handler:
+    ({ ch }) =>
+    (ctx, { body: { orders, year } }) => {
+      const stream = new PassThrough();
+      ctx.type = 'application/x-ndjson';
+      ctx.body = stream;
+      const write = (line: object) => stream.write(`${JSON.stringify(line)}\n`);
+      (async () => {
+        const done = await generateOrders(ch, { orders, year }, (progress) => write({ progress }));
+        // Settle the tables the way a long-running service's background merges would.
+        const merging = Date.now();
+        for (const table of ['order_events', 'orders_by_id', 'orders_by_customer', 'orders_by_created']) {
+          await ch.client.command({ query: `OPTIMIZE TABLE ${ch.database}.${table} FINAL` });
+          write({ merged: table, millis: Date.now() - merging });
+        }
+        write({ done });
+      })()
+        .catch((error: unknown) => write({ error: error instanceof Error ? error.message : String(error) }))
+        .finally(() => stream.end());
+    },
+});
 
-  router.post('/generate', async (ctx) => {
-    const body = (await readJsonBody(ctx)) as Record<string, unknown> | undefined;
-    const orders = integerIn(body, 'orders', undefined, 1, 100_000_000);
-    const year = integerIn(body, 'year', 2025, 1971, 2200);
-    const stream = new PassThrough();
-    ctx.type = 'application/x-ndjson';
-    ctx.body = stream;
-    const write = (line: object) => stream.write(`${JSON.stringify(line)}\n`);
-    (async () => {
-      const done = await generateOrders(ch, { orders, year }, (progress) => write({ progress }));
-      // Settle the tables the way a long-running service's background merges would.
-      const merging = Date.now();
-      for (const table of ['order_events', 'orders_by_id', 'orders_by_customer', 'orders_by_created']) {
-        await ch.client.command({ query: `OPTIMIZE TABLE ${ch.database}.${table} FINAL` });
-        write({ merged: table, millis: Date.now() - merging });
-      }
-      write({ done });
-    })()
-      .catch((error: unknown) => write({ error: error instanceof Error ? error.message : String(error) }))
-      .finally(() => stream.end());
-  });
+export const ingest = route({
+  method: 'post',
+  path: '/admin/bench/ingest',
+  operationId: 'benchIngest',
+  summary: 'Time the event log under ingestion (npm run bench)',
+  access: 'admin',
+  body: z
+    .strictObject({
+      orders: integerIn(1, 200_000).default(2000),
+      concurrency: integerIn(1, 10_000).optional(),
+      singleRowSample: integerIn(1, 20_000).default(500),
+      rounds: integerIn(1, 9).default(3),
+    })
+    .default({ orders: 2000, singleRowSample: 500, rounds: 3 }),
+  answers: { 200: { description: 'The timings' } },
+  refusals: [],
+  handler:
+    ({ ch, log, deliverySlots }) =>
+    async (ctx, { body }) => {
+      ctx.body = await benchmarkIngestion(ch, {
+        ...body,
+        concurrency: body.concurrency ?? deliverySlots,
+        // Activities log as the worker's do: through the service's logger, at its level.
+        logger: temporalLogger(log),
+        logsInfo: log.isLevelEnabled('info'),
+      });
+    },
+});
 
-  router.post('/ingest', async (ctx) => {
-    const body = (await readJsonBody(ctx)) as Record<string, unknown> | undefined;
-    ctx.body = await benchmarkIngestion(ch, {
-      orders: integerIn(body, 'orders', 2000, 1, 200_000),
-      concurrency: integerIn(body, 'concurrency', deliverySlots, 1, 10_000),
-      singleRowSample: integerIn(body, 'singleRowSample', 500, 1, 20_000),
-      rounds: integerIn(body, 'rounds', 3, 1, 9),
-      // Activities log as the worker's do: through the service's logger, at its level.
-      logger: temporalLogger(log),
-      logsInfo: log.isLevelEnabled('info'),
-    });
-  });
+export const direct = route({
+  method: 'post',
+  path: '/admin/bench/direct',
+  operationId: 'benchDirect',
+  summary: 'Time the read-model queries without HTTP (npm run bench)',
+  access: 'admin',
+  body: z.record(z.string(), z.unknown()).default({}),
+  answers: { 200: { description: 'The timings' } },
+  refusals: [],
+  handler:
+    ({ ch }) =>
+    async (ctx, { body }) => {
+      ctx.body = await timeQueriesDirectly(ch, body as Partial<QueryPlan>);
+    },
+});
 
-  router.post('/direct', async (ctx) => {
-    ctx.body = await timeQueriesDirectly(ch, (await readJsonBody(ctx)) as Partial<QueryPlan>);
-  });
-
-  return router;
-}
+export const BENCH_ROUTES = [generate, ingest, direct];

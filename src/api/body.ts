@@ -1,60 +1,36 @@
+/**
+ * Reads a JSON request body with co-body: at most `LIMITS.maxBodyBytes` once decompressed
+ * (gzip, deflate and br are accepted), `__proto__` keys refused. The route's schema then judges it.
+ */
+import coBody from 'co-body';
 import type { Context } from 'koa';
+import { LIMITS } from '../domain/commands';
 import { DomainError } from '../domain/errors';
-import { LIMITS } from '../domain/validation';
 
-/**
- * A body over the limit is still read to its end (and thrown away) so that the client, still
- * sending, gets the 413 instead of a reset connection; past this much, the connection is cut.
- */
-const DISCARD_AT_MOST = 32 * 1024 * 1024;
-
-/**
- * Reads a JSON request body, at most `LIMITS.maxBodyBytes`. An empty body reads as undefined (the
- * validator then says what is missing); a body over the limit is refused without being kept.
- */
+/** The parsed body, or undefined when the request has none (the schema then says it is required). */
 export async function readJsonBody(ctx: Context): Promise<unknown> {
-  const declared = Number(ctx.get('Content-Length') || 0);
-  const body = await new Promise<Buffer>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let refused = declared > LIMITS.maxBodyBytes;
-    if (refused) ctx.set('Connection', 'close');
-    if (declared > DISCARD_AT_MOST) {
-      reject(tooLarge());
-      return;
-    }
-    ctx.req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > DISCARD_AT_MOST) {
-        ctx.req.destroy();
-        reject(tooLarge());
-        return;
-      }
-      if (refused) return;
-      if (size > LIMITS.maxBodyBytes) {
-        refused = true;
-        chunks.length = 0;
-        ctx.set('Connection', 'close');
-        return;
-      }
-      chunks.push(chunk);
-    });
-    ctx.req.once('end', () => (refused ? reject(tooLarge()) : resolve(Buffer.concat(chunks))));
-    ctx.req.once('error', reject);
-  });
-  const size = body.length;
-  if (size === 0) return undefined;
-  if (!ctx.is('application/json', '+json')) {
-    throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json');
-  }
-  const text = body.toString('utf8');
+  const type = ctx.request.is('application/json', '+json');
+  if (type === null || ctx.request.length === 0) return undefined;
+  if (type === false) throw new DomainError('UNSUPPORTED_MEDIA_TYPE', 'send the body as JSON with Content-Type: application/json');
   try {
-    return JSON.parse(text);
+    const body: unknown = await coBody.json(ctx.req, { limit: LIMITS.maxBodyBytes, strict: false });
+    return body === '' ? undefined : body;
   } catch (error) {
-    throw new DomainError('VALIDATION_FAILED', `body: is not valid JSON (${(error as Error).message})`, [{ field: 'body', message: 'is not valid JSON' }]);
+    throw refusal(ctx, error as Error & { status?: number; type?: string });
   }
 }
 
-function tooLarge(): DomainError {
-  return new DomainError('PAYLOAD_TOO_LARGE', `the body must be at most ${LIMITS.maxBodyBytes} bytes`);
+function refusal(ctx: Context, error: Error & { status?: number; type?: string }): DomainError {
+  if (error.status === 413) {
+    // Let the rest of the body drain rather than leave it unread on the connection.
+    ctx.req.resume();
+    return new DomainError('PAYLOAD_TOO_LARGE', `the body must be at most ${LIMITS.maxBodyBytes} bytes`);
+  }
+  if (error.status === 415) {
+    return new DomainError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${ctx.get('Content-Encoding')} is not supported; send identity, gzip, deflate or br`);
+  }
+  if (error instanceof SyntaxError || error.status === 400) {
+    return new DomainError('VALIDATION_FAILED', `body: is not valid JSON (${error.message})`, [{ field: 'body', message: 'is not valid JSON' }]);
+  }
+  return error as DomainError;
 }

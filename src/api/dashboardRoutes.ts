@@ -4,9 +4,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Router from '@koa/router';
-import { DomainError } from '../domain/errors';
+import * as z from 'zod';
 import { projectRoot } from '../paths';
+import { routeFor } from './route';
 
 export interface DashboardOptions {
   /** Where each order's workflow can be opened (the Temporal Web UI), if known. */
@@ -14,35 +14,69 @@ export interface DashboardOptions {
   namespace: string;
 }
 
+const route = routeFor<DashboardOptions>();
+
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'";
+const DIR = () => path.join(projectRoot(), 'dashboard');
+const JAVASCRIPT = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
 
-export function dashboardRoutes(options: DashboardOptions): Router {
-  const router = new Router();
-  const dir = path.join(projectRoot(), 'dashboard');
-  const assets: Record<string, { file: string; type: string }> = {
-    'app.js': { file: path.join(dir, 'app.js'), type: 'text/javascript; charset=utf-8' },
-    'app.css': { file: path.join(dir, 'app.css'), type: 'text/css; charset=utf-8' },
-    'chart.umd.min.js': { file: path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'), type: 'text/javascript; charset=utf-8' },
-  };
-  const config = JSON.stringify({ temporalUiUrl: options.temporalUiUrl ?? null, namespace: options.namespace });
+/** The files the page loads: only these, so a name never reaches the file system otherwise. */
+const ASSETS = {
+  'app.js': { file: () => path.join(DIR(), 'app.js'), type: JAVASCRIPT },
+  'app.css': { file: () => path.join(DIR(), 'app.css'), type: CSS },
+  'chart.umd.min.js': { file: () => path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'), type: JAVASCRIPT },
+};
 
-  router.get('/', (ctx) => {
+export const dashboardPage = route({
+  method: 'get',
+  path: '/',
+  operationId: 'dashboard',
+  summary: 'The dashboard (reads this API with the key its user gives)',
+  access: 'public',
+  answers: { 200: { description: 'HTML', mediaType: 'text/html' } },
+  refusals: [],
+  handler: () => (ctx) => {
     ctx.set('Content-Security-Policy', CSP);
     ctx.set('Cache-Control', 'no-cache');
     ctx.type = 'text/html; charset=utf-8';
-    ctx.body = fs.createReadStream(path.join(dir, 'index.html'));
-  });
-  router.get('/dashboard/config.json', (ctx) => {
-    ctx.type = 'application/json';
-    ctx.body = config;
-  });
-  router.get('/dashboard/:asset', (ctx) => {
-    const asset = ctx.params.asset;
-    // Only the listed files: the name never reaches the file system otherwise.
-    if (!Object.hasOwn(assets, asset)) throw new DomainError('NOT_FOUND', `no dashboard file ${asset.slice(0, 100)}`);
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.type = assets[asset].type;
-    ctx.body = fs.createReadStream(assets[asset].file);
-  });
-  return router;
-}
+    ctx.body = fs.createReadStream(path.join(DIR(), 'index.html'));
+  },
+});
+
+export const dashboardConfig = route({
+  method: 'get',
+  path: '/dashboard/config.json',
+  operationId: 'dashboardConfig',
+  summary: "The dashboard's settings: where the Temporal Web UI is",
+  access: 'public',
+  answers: { 200: { description: 'Where to link each order', schema: z.object({ temporalUiUrl: z.string().nullable(), namespace: z.string() }) } },
+  refusals: [],
+  handler: (options) => {
+    const config = JSON.stringify({ temporalUiUrl: options.temporalUiUrl ?? null, namespace: options.namespace });
+    return (ctx) => {
+      ctx.type = 'application/json';
+      ctx.body = config;
+    };
+  },
+});
+
+export const dashboardAsset = route({
+  method: 'get',
+  path: '/dashboard/{asset}',
+  operationId: 'dashboardAsset',
+  summary: 'A file of the dashboard (its script, style, and Chart.js from npm)',
+  access: 'public',
+  params: z.object({ asset: z.enum(Object.keys(ASSETS) as Array<keyof typeof ASSETS>) }),
+  answers: { 200: { description: 'JavaScript or CSS', mediaType: [JAVASCRIPT, CSS] } },
+  refusals: [],
+  handler:
+    () =>
+    (ctx, { params: { asset } }) => {
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.type = ASSETS[asset].type;
+      ctx.body = fs.createReadStream(ASSETS[asset].file());
+    },
+});
+
+export const DASHBOARD_ROUTES = [dashboardPage, dashboardConfig, dashboardAsset];

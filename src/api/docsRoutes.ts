@@ -1,13 +1,18 @@
 /**
- * The API's contract for people and machines: `/openapi.json`, generated from the validating
- * specs, and `/docs`, Swagger UI served from the `swagger-ui-dist` npm package (no CDN).
+ * The API's contract for people and machines: `/openapi.json`, built from the route declarations
+ * (./openapi.ts), and `/docs`, Swagger UI served from the `swagger-ui-dist` npm package (no CDN).
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Router from '@koa/router';
-import { DomainError } from '../domain/errors';
-import { projectRoot } from '../paths';
-import { openApiDocument } from './openapi';
+import * as z from 'zod';
+import { routeFor } from './route';
+
+export interface DocsRouteDeps {
+  /** The OpenAPI document, as JSON text. */
+  document: string;
+}
+
+const route = routeFor<DocsRouteDeps>();
 
 const PAGE = `<!doctype html>
 <html lang="en">
@@ -22,39 +27,65 @@ const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swag
 /** Scripts and styles from this origin only; Swagger UI sets some inline styles and data: images. */
 const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
-const ASSETS: Record<string, string> = {
-  'swagger-ui.css': 'text/css; charset=utf-8',
-  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+const JAVASCRIPT = 'text/javascript; charset=utf-8';
+const CSS = 'text/css; charset=utf-8';
+const dist = () => path.dirname(require.resolve('swagger-ui-dist/package.json'));
+
+/** The files the page loads: only these, so a name never reaches the file system otherwise. */
+const ASSETS = {
+  'swagger-ui.css': { type: CSS, body: () => fs.createReadStream(path.join(dist(), 'swagger-ui.css')) },
+  'swagger-ui-bundle.js': { type: JAVASCRIPT, body: () => fs.createReadStream(path.join(dist(), 'swagger-ui-bundle.js')) },
+  'init.js': { type: JAVASCRIPT, body: () => INIT },
 };
 
-export function docsRoutes(): Router {
-  const router = new Router();
-  const version = (JSON.parse(fs.readFileSync(path.join(projectRoot(), 'package.json'), 'utf8')) as { version: string }).version;
-  const document = JSON.stringify(openApiDocument(version));
-  const dist = path.dirname(require.resolve('swagger-ui-dist/package.json'));
+export const openApi = route({
+  method: 'get',
+  path: '/openapi.json',
+  operationId: 'openapi',
+  summary: 'This document',
+  access: 'public',
+  answers: { 200: { description: 'OpenAPI 3.1', schema: z.looseObject({ openapi: z.literal('3.1.0') }) } },
+  refusals: [],
+  handler:
+    ({ document }) =>
+    (ctx) => {
+      ctx.type = 'application/json';
+      ctx.body = document;
+    },
+});
 
-  router.get('/openapi.json', (ctx) => {
-    ctx.type = 'application/json';
-    ctx.body = document;
-  });
-  router.get('/docs', (ctx) => {
+export const docsPage = route({
+  method: 'get',
+  path: '/docs',
+  operationId: 'docs',
+  summary: 'Interactive documentation (Swagger UI, served from npm)',
+  access: 'public',
+  answers: { 200: { description: 'HTML', mediaType: 'text/html' } },
+  refusals: [],
+  handler: () => (ctx) => {
     ctx.set('Content-Security-Policy', DOCS_CSP);
     ctx.set('Cache-Control', 'no-cache');
     ctx.type = 'text/html; charset=utf-8';
     ctx.body = PAGE;
-  });
-  router.get('/docs/:asset', (ctx) => {
-    const asset = ctx.params.asset;
-    ctx.set('Cache-Control', 'public, max-age=3600');
-    if (asset === 'init.js') {
-      ctx.type = 'text/javascript; charset=utf-8';
-      ctx.body = INIT;
-      return;
-    }
-    // Only the listed files of the package: the name never reaches the file system otherwise.
-    if (!Object.hasOwn(ASSETS, asset)) throw new DomainError('NOT_FOUND', `no documentation file ${asset.slice(0, 100)}`);
-    ctx.type = ASSETS[asset];
-    ctx.body = fs.createReadStream(path.join(dist, asset));
-  });
-  return router;
-}
+  },
+});
+
+export const docsAsset = route({
+  method: 'get',
+  path: '/docs/{asset}',
+  operationId: 'docsAsset',
+  summary: 'A file of the interactive documentation',
+  access: 'public',
+  params: z.object({ asset: z.enum(Object.keys(ASSETS) as Array<keyof typeof ASSETS>) }),
+  answers: { 200: { description: 'JavaScript or CSS', mediaType: [JAVASCRIPT, CSS] } },
+  refusals: [],
+  handler:
+    () =>
+    (ctx, { params: { asset } }) => {
+      ctx.set('Cache-Control', 'public, max-age=3600');
+      ctx.type = ASSETS[asset].type;
+      ctx.body = ASSETS[asset].body();
+    },
+});
+
+export const DOCS_ROUTES = [openApi, docsPage, docsAsset];

@@ -1,165 +1,105 @@
 /**
- * The order routes of DESIGN §4: commands go to the order's workflow, queries to the ClickHouse
- * read models (or, with `?consistency=strong`, to the workflow).
+ * The order routes: commands go to the order's workflow (as Updates, or as Signals with
+ * `Prefer: respond-async`), queries to the read models (or, with `?consistency=strong`, to the
+ * workflow). Request bodies are built from the domain's command fields and checked again as
+ * commands before they are sent.
  */
 import { randomUUID } from 'node:crypto';
-import Router from '@koa/router';
 import type { Context } from 'koa';
-import type { ClickHouse } from '../clickhouse/client';
-import { lastCustomerName, otherReadModelsAt, listOrders, orderById, orderStatistics } from '../clickhouse/orderQueries';
-import { DomainError } from '../domain/errors';
-import type { CommandMeta, CreateOrder } from '../domain/order';
-import { parseCancelRequest, parseChangeStatusRequest, parseCommandId, parseCreateOrderRequest, parseId } from '../domain/validation';
-import type { OrderGateway } from '../temporal/orderGateway';
-import { readJsonBody } from './body';
-import { parseConsistency, parseCursor, parseLimit, parseMinVersion, parseOptionalId, parseRange, parseStatusFilter } from './queryParams';
+import * as z from 'zod';
+import {
+  CANCEL_ORDER,
+  CHANGE_ORDER_STATUS,
+  COMMAND_ID,
+  CORRELATION_ID_PATTERN,
+  CREATE_ORDER,
+  CUSTOMER_NAME,
+  id,
+  ORDER_STATUS,
+  orderLines,
+  PRICE,
+  PRODUCT_ID,
+  PRODUCT_NAME,
+  QUANTITY,
+  REASON,
+} from '../domain/commands';
+import { DomainError, ErrorCode, parseFields } from '../domain/errors';
+import type { CommandMeta } from '../domain/order';
+import type { AcceptedCommand, OrderCommands, ReadModels } from './ports';
+import { CONSISTENCY, CURSOR, CUSTOMER_FILTER, FROM, LIMIT, MIN_VERSION, STATUS_FILTER, TO } from './queryParams';
+import { routeFor } from './route';
+import { ACCEPTED, COMMAND_OUTCOME, ORDER, ORDER_PAGE, ORDER_VIEW, STATISTICS } from './schemas';
 
 export interface OrderRouteDeps {
-  gateway: OrderGateway;
-  ch: ClickHouse;
-  now?: () => Date;
+  gateway: OrderCommands;
+  readModels: ReadModels;
+  now: () => Date;
   /** How long `?minVersion=` may wait for the read model. */
-  minVersionWaitMs?: number;
+  minVersionWaitMs: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const route = routeFor<OrderRouteDeps>();
 
-function commandMeta(ctx: Context): CommandMeta {
-  const key = ctx.get('Idempotency-Key');
-  return {
-    commandId: key ? parseCommandId(key) : randomUUID(),
-    correlationId: ctx.state.correlationId as string,
-  };
+const ORDER_ID = z.object({ orderId: id('The order') });
+
+export const ORDER_LINE_BODY = z
+  .strictObject({ productId: PRODUCT_ID, productName: PRODUCT_NAME.optional(), quantity: QUANTITY, price: PRICE })
+  .transform(({ price, ...line }) => ({ ...line, unitPriceCents: price }))
+  .meta({ id: 'OrderLineRequest' });
+
+export const CREATE_ORDER_BODY = z
+  .strictObject({
+    orderId: id("The client's id for the order; a second create of it answers 409"),
+    customerId: id('The customer'),
+    customerName: CUSTOMER_NAME.optional().meta({
+      description: 'The name to show; when left out, the name this customer last gave, or one made from the id',
+    }),
+    items: orderLines(ORDER_LINE_BODY).meta({ description: 'The order lines' }),
+  })
+  .meta({ id: 'CreateOrderRequest' });
+
+export const CHANGE_STATUS_BODY = z
+  .strictObject({
+    status: ORDER_STATUS.meta({ description: 'The status to move to; the state machine decides whether it may' }),
+    reason: REASON.optional().meta({ description: 'Why (kept with a cancellation)' }),
+  })
+  .meta({ id: 'ChangeOrderStatusRequest' });
+
+export const CANCEL_BODY = z.strictObject({ reason: REASON.meta({ description: 'Why the order is cancelled' }) }).meta({ id: 'CancelOrderRequest' });
+
+const COMMAND_HEADERS = z.object({
+  'Idempotency-Key': COMMAND_ID.optional(),
+  Prefer: z.string().optional().meta({ description: 'With the preference `respond-async`, the command answers 202 at once; its Location tells its outcome' }),
+  'X-Correlation-Id': z
+    .string()
+    .regex(CORRELATION_ID_PATTERN, 'must be 1 to 128 letters, digits or . _ : -')
+    .optional()
+    .meta({ description: 'Carried into the workflow and its events (the request id otherwise)' }),
+});
+type CommandHeaders = z.output<typeof COMMAND_HEADERS>;
+
+const COMMAND_REFUSALS: ErrorCode[] = ['ORDER_NOT_FOUND', 'INVALID_TRANSITION'];
+const LOCATION = z.object({ Location: z.string() });
+const ACCEPTED_ANSWER = {
+  description: 'Accepted (Prefer: respond-async); its Location tells its outcome',
+  schema: ACCEPTED,
+  headers: z.object({ Location: z.string(), 'Preference-Applied': z.literal('respond-async') }),
+};
+
+function commandMeta(ctx: Context, headers: CommandHeaders): CommandMeta {
+  return { commandId: headers['Idempotency-Key'] ?? randomUUID(), correlationId: ctx.state.correlationId as string };
 }
 
 /** RFC 7240: `Prefer: respond-async` asks for 202 Accepted instead of waiting for the result. */
-function wantsAsync(ctx: Context): boolean {
-  return ctx
-    .get('Prefer')
-    .split(/[,;]/)
-    .some((token) => token.trim().toLowerCase() === 'respond-async');
+function wantsAsync(headers: CommandHeaders): boolean {
+  return (headers.Prefer ?? '').split(/[,;]/).some((token) => token.trim().toLowerCase() === 'respond-async');
 }
 
-function acceptedAsync(ctx: Context, orderId: string, commandId: string): void {
+function acceptedAsync(ctx: Context, { orderId, commandId }: AcceptedCommand): void {
   ctx.status = 202;
   ctx.set('Preference-Applied', 'respond-async');
   ctx.set('Location', `/orders/${encodeURIComponent(orderId)}/commands/${encodeURIComponent(commandId)}`);
   ctx.body = { commandId, orderId };
-}
-
-export function orderRoutes(deps: OrderRouteDeps): Router {
-  const { gateway, ch } = deps;
-  const now = deps.now ?? (() => new Date());
-  const minVersionWaitMs = deps.minVersionWaitMs ?? 5000;
-  const router = new Router();
-
-  router.post('/orders', async (ctx) => {
-    const request = parseCreateOrderRequest(await readJsonBody(ctx));
-    const meta = commandMeta(ctx);
-    const command: CreateOrder = {
-      type: 'CreateOrder',
-      ...meta,
-      orderId: request.orderId,
-      customerId: request.customerId,
-      customerName: request.customerName ?? (await knownCustomerName(ctx, ch, request.customerId)),
-      customerNameGiven: request.customerName !== undefined,
-      items: request.items,
-    };
-    ctx.state.command = command;
-    if (wantsAsync(ctx)) {
-      const accepted = await gateway.createAsync(command);
-      return acceptedAsync(ctx, accepted.orderId, accepted.commandId);
-    }
-    const order = await gateway.create(command);
-    ctx.status = 201;
-    ctx.set('Location', `/orders/${encodeURIComponent(order.orderId)}`);
-    ctx.body = order;
-  });
-
-  router.post('/orders/:orderId/status', async (ctx) => {
-    const orderId = parseId(ctx.params.orderId, 'orderId');
-    const request = parseChangeStatusRequest(await readJsonBody(ctx));
-    const command = { type: 'ChangeOrderStatus' as const, ...commandMeta(ctx), orderId, ...request };
-    ctx.state.command = command;
-    if (wantsAsync(ctx)) {
-      const accepted = await gateway.changeStatusAsync(command);
-      return acceptedAsync(ctx, accepted.orderId, accepted.commandId);
-    }
-    ctx.body = await gateway.changeStatus(command);
-  });
-
-  router.post('/orders/:orderId/cancel', async (ctx) => {
-    const orderId = parseId(ctx.params.orderId, 'orderId');
-    const request = parseCancelRequest(await readJsonBody(ctx));
-    const command = { type: 'CancelOrder' as const, ...commandMeta(ctx), orderId, reason: request.reason };
-    ctx.state.command = command;
-    if (wantsAsync(ctx)) {
-      const accepted = await gateway.cancelAsync(command);
-      return acceptedAsync(ctx, accepted.orderId, accepted.commandId);
-    }
-    ctx.body = await gateway.cancel(command);
-  });
-
-  router.get('/orders/:orderId/commands/:commandId', async (ctx) => {
-    const orderId = parseId(ctx.params.orderId, 'orderId');
-    const commandId = parseCommandId(ctx.params.commandId, 'commandId');
-    const outcome = await gateway.outcome(orderId, commandId);
-    if (!outcome) throw new DomainError('NOT_FOUND', `order ${orderId} has no record of command ${commandId} (yet)`);
-    ctx.body = outcome;
-  });
-
-  router.get('/orders/:orderId', async (ctx) => {
-    const orderId = parseId(ctx.params.orderId, 'orderId');
-    const minVersion = parseMinVersion(ctx.query);
-    if (parseConsistency(ctx.query) === 'strong') {
-      const order = await gateway.read(orderId);
-      if (!order) throw notFound(orderId);
-      ctx.set('X-Consistency', 'strong');
-      ctx.body = order;
-      return;
-    }
-    let view = await orderById(ch, orderId);
-    if (minVersion !== undefined) {
-      // Reached means reached in every read model, so the lists and statistics read next count it.
-      const reached = async () => view !== undefined && view.version >= minVersion && (await otherReadModelsAt(ch, view, minVersion));
-      const deadline = Date.now() + minVersionWaitMs;
-      let done = await reached();
-      while (!done && Date.now() < deadline) {
-        await sleep(20);
-        view = await orderById(ch, orderId);
-        done = await reached();
-      }
-      // Say plainly when the wait ran out, rather than pretend the answer is as new as asked.
-      ctx.set('X-Read-Model-Version-Reached', String(done));
-    }
-    if (!view) throw notFound(orderId);
-    ctx.body = view;
-  });
-
-  router.get('/orders', async (ctx) => {
-    ctx.body = await listOrders(ch, {
-      status: parseStatusFilter(ctx.query),
-      customerId: parseOptionalId(ctx.query, 'customerId'),
-      limit: parseLimit(ctx.query),
-      after: parseCursor(ctx.query),
-    });
-  });
-
-  router.get('/customers/:customerId/orders', async (ctx) => {
-    ctx.body = await listOrders(ch, {
-      customerId: parseId(ctx.params.customerId, 'customerId'),
-      status: parseStatusFilter(ctx.query),
-      limit: parseLimit(ctx.query),
-      after: parseCursor(ctx.query),
-    });
-  });
-
-  router.get('/stats/orders', async (ctx) => {
-    const { from, to } = parseRange(ctx.query, now());
-    ctx.body = await orderStatistics(ch, from, to);
-  });
-
-  return router;
 }
 
 function notFound(orderId: string): DomainError {
@@ -170,11 +110,223 @@ function notFound(orderId: string): DomainError {
  * The name a customer last gave, else `Customer-<id>` as in the guide. A command must not fail
  * because the read side is away, so a failed lookup falls back to the default name.
  */
-async function knownCustomerName(ctx: Context, ch: ClickHouse, customerId: string): Promise<string> {
+async function knownCustomerName(ctx: Context, readModels: ReadModels, customerId: string): Promise<string> {
   try {
-    return (await lastCustomerName(ch, customerId)) ?? `Customer-${customerId}`;
+    return (await readModels.lastCustomerName(customerId)) ?? `Customer-${customerId}`;
   } catch (error) {
     ctx.state.log?.warn({ err: error, customerId }, 'could not look up the customer name; using the default');
     return `Customer-${customerId}`;
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const createOrder = route({
+  method: 'post',
+  path: '/orders',
+  operationId: 'createOrder',
+  summary: 'Create an order (PENDING)',
+  access: 'write',
+  command: 'CreateOrder',
+  headers: COMMAND_HEADERS,
+  body: CREATE_ORDER_BODY,
+  answers: { 201: { description: 'The order as created', schema: ORDER, headers: LOCATION }, 202: ACCEPTED_ANSWER },
+  refusals: ['ORDER_ALREADY_EXISTS'],
+  handler:
+    ({ gateway, readModels }) =>
+    async (ctx, { headers, body }) => {
+      const command = parseFields(
+        CREATE_ORDER,
+        {
+          type: 'CreateOrder',
+          ...commandMeta(ctx, headers),
+          ...body,
+          customerName: body.customerName ?? (await knownCustomerName(ctx, readModels, body.customerId)),
+          customerNameGiven: body.customerName !== undefined,
+        },
+        'body',
+      );
+      ctx.state.command = command;
+      if (wantsAsync(headers)) return acceptedAsync(ctx, await gateway.createAsync(command));
+      const order = await gateway.create(command);
+      ctx.status = 201;
+      ctx.set('Location', `/orders/${encodeURIComponent(order.orderId)}`);
+      ctx.body = order;
+    },
+});
+
+export const changeOrderStatus = route({
+  method: 'post',
+  path: '/orders/{orderId}/status',
+  operationId: 'changeOrderStatus',
+  summary: 'Move an order along the state machine (CONFIRMED, SHIPPED, DELIVERED, CANCELLED)',
+  access: 'write',
+  command: 'ChangeOrderStatus',
+  params: ORDER_ID,
+  headers: COMMAND_HEADERS,
+  body: CHANGE_STATUS_BODY,
+  answers: { 200: { description: 'The order after the change', schema: ORDER }, 202: ACCEPTED_ANSWER },
+  refusals: COMMAND_REFUSALS,
+  handler:
+    ({ gateway }) =>
+    async (ctx, { params, headers, body }) => {
+      const command = parseFields(CHANGE_ORDER_STATUS, { type: 'ChangeOrderStatus', ...commandMeta(ctx, headers), ...params, ...body }, 'body');
+      ctx.state.command = command;
+      if (wantsAsync(headers)) return acceptedAsync(ctx, await gateway.changeStatusAsync(command));
+      ctx.body = await gateway.changeStatus(command);
+    },
+});
+
+export const cancelOrder = route({
+  method: 'post',
+  path: '/orders/{orderId}/cancel',
+  operationId: 'cancelOrder',
+  summary: 'Cancel an order (PENDING or CONFIRMED only)',
+  access: 'write',
+  command: 'CancelOrder',
+  params: ORDER_ID,
+  headers: COMMAND_HEADERS,
+  body: CANCEL_BODY,
+  answers: { 200: { description: 'The cancelled order', schema: ORDER }, 202: ACCEPTED_ANSWER },
+  refusals: COMMAND_REFUSALS,
+  handler:
+    ({ gateway }) =>
+    async (ctx, { params, headers, body }) => {
+      const command = parseFields(CANCEL_ORDER, { type: 'CancelOrder', ...commandMeta(ctx, headers), ...params, ...body }, 'body');
+      ctx.state.command = command;
+      if (wantsAsync(headers)) return acceptedAsync(ctx, await gateway.cancelAsync(command));
+      ctx.body = await gateway.cancel(command);
+    },
+});
+
+export const getCommandOutcome = route({
+  method: 'get',
+  path: '/orders/{orderId}/commands/{commandId}',
+  operationId: 'getCommandOutcome',
+  summary: 'The outcome of a command, e.g. one sent with Prefer: respond-async',
+  access: 'read',
+  params: ORDER_ID.extend({ commandId: COMMAND_ID }),
+  answers: { 200: { description: 'Accepted or refused, and the order version it made', schema: COMMAND_OUTCOME } },
+  refusals: ['NOT_FOUND'],
+  handler:
+    ({ gateway }) =>
+    async (ctx, { params: { orderId, commandId } }) => {
+      const outcome = await gateway.outcome(orderId, commandId);
+      if (!outcome) throw new DomainError('NOT_FOUND', `order ${orderId} has no record of command ${commandId} (yet)`);
+      ctx.body = outcome;
+    },
+});
+
+export const getOrder = route({
+  method: 'get',
+  path: '/orders/{orderId}',
+  operationId: 'getOrder',
+  summary: 'An order from the read model, or from its workflow with consistency=strong',
+  access: 'read',
+  params: ORDER_ID,
+  query: z.object({ minVersion: MIN_VERSION.optional(), consistency: CONSISTENCY }),
+  answers: {
+    200: {
+      description: 'The order (with items when consistency=strong)',
+      schema: ORDER_VIEW,
+      headers: z.object({
+        'X-Consistency': z.literal('strong').optional().meta({ description: 'Sent when the order was read from its workflow' }),
+        'X-Read-Model-Version-Reached': z.enum(['true', 'false']).optional().meta({ description: 'With minVersion: whether every read model reached it' }),
+      }),
+    },
+  },
+  refusals: ['ORDER_NOT_FOUND'],
+  handler:
+    ({ gateway, readModels, minVersionWaitMs }) =>
+    async (ctx, { params: { orderId }, query: { minVersion, consistency } }) => {
+      if (consistency === 'strong') {
+        const order = await gateway.read(orderId);
+        if (!order) throw notFound(orderId);
+        ctx.set('X-Consistency', 'strong');
+        ctx.body = order;
+        return;
+      }
+      let view = await readModels.orderById(orderId);
+      if (minVersion !== undefined) {
+        // Reached means reached in every read model, so the lists and statistics read next count it.
+        const reached = async () => view !== undefined && view.version >= minVersion && (await readModels.reachedEverywhere(view, minVersion));
+        const deadline = Date.now() + minVersionWaitMs;
+        let done = await reached();
+        while (!done && Date.now() < deadline) {
+          await sleep(20);
+          view = await readModels.orderById(orderId);
+          done = await reached();
+        }
+        // Say plainly when the wait ran out, rather than pretend the answer is as new as asked.
+        ctx.set('X-Read-Model-Version-Reached', String(done));
+      }
+      if (!view) throw notFound(orderId);
+      ctx.body = view;
+    },
+});
+
+const PAGE = { status: STATUS_FILTER.optional(), limit: LIMIT, cursor: CURSOR.optional() };
+
+export const listOrders = route({
+  method: 'get',
+  path: '/orders',
+  operationId: 'listOrders',
+  summary: 'Orders, optionally by status or customer, in orderId order, a page at a time',
+  access: 'read',
+  query: z.object({ ...PAGE, customerId: CUSTOMER_FILTER.optional() }),
+  answers: { 200: { description: 'One page', schema: ORDER_PAGE } },
+  refusals: [],
+  handler:
+    ({ readModels }) =>
+    async (ctx, { query: { cursor, ...filter } }) => {
+      ctx.body = await readModels.listOrders({ ...filter, after: cursor });
+    },
+});
+
+export const listCustomerOrders = route({
+  method: 'get',
+  path: '/customers/{customerId}/orders',
+  operationId: 'listCustomerOrders',
+  summary: "A customer's orders, a page at a time",
+  access: 'read',
+  params: z.object({ customerId: id('The customer') }),
+  query: z.object(PAGE),
+  answers: { 200: { description: 'One page', schema: ORDER_PAGE } },
+  refusals: [],
+  handler:
+    ({ readModels }) =>
+    async (ctx, { params: { customerId }, query: { cursor, ...filter } }) => {
+      ctx.body = await readModels.listOrders({ ...filter, customerId, after: cursor });
+    },
+});
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The half-open range [from, to) a request asks about; by default the last 30 days. */
+export function rangeOf(query: { from?: Date; to?: Date }, now: Date): { from: Date; to: Date } {
+  const to = query.to ?? now;
+  const from = query.from ?? new Date(to.getTime() - 30 * DAY_MS);
+  if (from.getTime() >= to.getTime()) throw new DomainError('VALIDATION_FAILED', 'from: must be before to', [{ field: 'from', message: 'must be before to' }]);
+  return { from, to };
+}
+
+export const RANGE = z.object({ from: FROM.optional(), to: TO.optional() });
+
+export const orderStatistics = route({
+  method: 'get',
+  path: '/stats/orders',
+  operationId: 'orderStatistics',
+  summary: 'Revenue and counts over orders created in [from, to)',
+  access: 'read',
+  query: RANGE,
+  answers: { 200: { description: 'Statistics in exact cents, as numbers with at most 2 decimals', schema: STATISTICS } },
+  refusals: [],
+  handler:
+    ({ readModels, now }) =>
+    async (ctx, { query }) => {
+      const { from, to } = rangeOf(query, now());
+      ctx.body = await readModels.orderStatistics(from, to);
+    },
+});
+
+export const ORDER_ROUTES = [createOrder, changeOrderStatus, cancelOrder, getCommandOutcome, getOrder, listOrders, listCustomerOrders, orderStatistics];

@@ -1,7 +1,9 @@
 /**
  * Errors leave the API as RFC 9457 problem details (`application/problem+json`) with a stable
  * `code`. This middleware sits first in the chain and is the only place that maps errors to HTTP;
- * it shows a client only messages marked safe (DomainError), never a stack trace or SQL.
+ * it shows a client only messages marked safe (DomainError), never a stack trace or SQL. A refusal
+ * is not an error of the service: only what is neither a DomainError nor a dependency being away
+ * is logged as one.
  */
 import type { Duplex } from 'node:stream';
 import type { Context, Next } from 'koa';
@@ -104,25 +106,12 @@ export function isUnavailable(error: unknown): boolean {
   return /timeout|socket hang up|connect ECONNREFUSED/i.test(message);
 }
 
-/** Koa's own HTTP errors (from the router, for instance) carry a status; give them our shape. */
-function fromHttpError(error: unknown): DomainError | undefined {
-  const status = (error as { status?: unknown })?.status;
-  if (typeof status !== 'number' || !(error as { expose?: boolean }).expose) return undefined;
-  if (status === 404) return new DomainError('NOT_FOUND', 'no such resource');
-  if (status === 405 || status === 501) return new DomainError('METHOD_NOT_ALLOWED', (error as Error).message);
-  if (status === 413) return new DomainError('PAYLOAD_TOO_LARGE', (error as Error).message);
-  if (status === 415) return new DomainError('UNSUPPORTED_MEDIA_TYPE', (error as Error).message);
-  if (status >= 400 && status < 500) return new DomainError('VALIDATION_FAILED', (error as Error).message);
-  return undefined;
-}
-
 export function problemMiddleware() {
   return async (ctx: Context, next: Next): Promise<void> => {
     try {
       await next();
-      if (ctx.status === 404 && ctx.body === undefined) throw new DomainError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
     } catch (error) {
-      let known = error instanceof DomainError ? error : fromHttpError(error);
+      let known = error instanceof DomainError ? error : undefined;
       if (!known && isUnavailable(error)) {
         ctx.state.log?.warn({ err: error }, 'dependency unavailable');
         known = new DomainError('UNAVAILABLE', 'a dependency of the service is unavailable; retry shortly');
@@ -136,9 +125,6 @@ export function problemMiddleware() {
       ctx.type = 'application/problem+json';
       ctx.body = problem;
       if (problem.status === 503) ctx.set('Retry-After', '1');
-      if (problem.status === 405 && (error as { headers?: Record<string, string> }).headers?.Allow) {
-        ctx.set('Allow', (error as { headers: Record<string, string> }).headers.Allow);
-      }
     }
   };
 }

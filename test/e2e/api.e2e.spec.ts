@@ -3,7 +3,7 @@
  * dev server, the worker, chDB and the Koa API, as `npm start` runs them.
  */
 import { randomUUID } from 'node:crypto';
-import { LIMITS } from '../../src/domain/validation';
+import { LIMITS } from '../../src/domain/commands';
 import { call, expectProblem } from '../support/http';
 import { expectedTemporalWarnings } from '../support/quietTemporal';
 import { eventually, startTestStack, TestStack } from '../support/stack';

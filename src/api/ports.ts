@@ -1,0 +1,55 @@
+/**
+ * What the API needs from the rest of the service, and nothing more: the write model (commands and
+ * strong reads, through Temporal) and the read models (queries, on ClickHouse). The service plugs
+ * in the real ones (src/temporal/orderGateway.ts, src/clickhouse/readModels.ts); the unit tests
+ * plug in stand-ins kept in memory.
+ */
+import type { AnalystAnswer } from '../clickhouse/analystSql';
+import type { Granularity, ProductSales, RevenueSeries } from '../clickhouse/analytics';
+import type { OrderListFilter, OrderPage, OrderStatistics, OrderView } from '../clickhouse/orderQueries';
+import type { RebuildProgress, RebuildSummary } from '../clickhouse/rebuild';
+import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderSnapshot } from '../domain/order';
+import type { CommandOutcome } from '../../workflows/messages';
+
+export interface AcceptedCommand {
+  commandId: string;
+  orderId: string;
+}
+
+/** The write model: each order's workflow. */
+export interface OrderCommands {
+  create(command: CreateOrder): Promise<OrderSnapshot>;
+  createAsync(command: CreateOrder): Promise<AcceptedCommand>;
+  changeStatus(command: ChangeOrderStatus): Promise<OrderSnapshot>;
+  changeStatusAsync(command: ChangeOrderStatus): Promise<AcceptedCommand>;
+  cancel(command: CancelOrder): Promise<OrderSnapshot>;
+  cancelAsync(command: CancelOrder): Promise<AcceptedCommand>;
+  /** The order as its workflow holds it (a strongly consistent read), or undefined. */
+  read(orderId: string): Promise<OrderSnapshot | undefined>;
+  /** What became of a command sent to an order, or undefined if the order has not seen it. */
+  outcome(orderId: string, commandId: string): Promise<CommandOutcome | undefined>;
+}
+
+/** The read models, fed by the event log. */
+export interface ReadModels {
+  orderById(orderId: string): Promise<OrderView | undefined>;
+  /** Whether every other read model (lists, statistics) has this version of the order too. */
+  reachedEverywhere(view: OrderView, version: number): Promise<boolean>;
+  listOrders(filter: OrderListFilter): Promise<OrderPage>;
+  orderStatistics(from: Date, to: Date): Promise<OrderStatistics>;
+  /** The name a customer last gave with an order, if any. */
+  lastCustomerName(customerId: string): Promise<string | undefined>;
+  revenueSeries(from: Date, to: Date, granularity: Granularity): Promise<RevenueSeries>;
+  topProducts(from: Date, to: Date, limit: number): Promise<ProductSales[]>;
+  recentOrders(limit: number): Promise<OrderView[]>;
+  /** One analyst's statement, checked and run read-only (src/clickhouse/analystSql.ts). */
+  runAnalystSql(sql: string, params: Record<string, unknown>): Promise<AnalystAnswer>;
+}
+
+/** Refills the read models from the event log (in the process that holds the database). */
+export type Rebuild = (onProgress: (progress: RebuildProgress) => void) => Promise<RebuildSummary>;
+
+export interface Readiness {
+  ready: boolean;
+  checks: Record<string, 'ok' | string>;
+}

@@ -1,0 +1,126 @@
+/**
+ * The shapes of the API's answers, for the document (each a named component) and for the tests
+ * that hold the answers to them. The shapes of requests are the domain's (src/domain/commands.ts)
+ * and the routes' own.
+ */
+import * as z from 'zod';
+import { ORDER_STATUS } from '../domain/commands';
+import { ORDER_STATUSES } from '../domain/order';
+import type { ErrorCode } from '../domain/errors';
+import { HTTP_STATUS } from './problem';
+
+const money = (description = 'An amount in the currency of the prices, exact to the cent') => z.number().meta({ description, multipleOf: 0.01 });
+const instant = z.iso.datetime({ offset: true });
+const count = z.int().min(0);
+
+export const ORDER_LINE_ANSWER = z
+  .object({ productId: z.string(), productName: z.string().optional(), quantity: z.int().min(1), price: money('Unit price') })
+  .meta({ id: 'OrderLine' });
+
+const ORDER_FIELDS = {
+  orderId: z.string(),
+  customerId: z.string(),
+  customerName: z.string(),
+  itemCount: z.int().min(1).meta({ description: 'The number of line items' }),
+  total: money(),
+  status: ORDER_STATUS,
+  createdAt: instant,
+  updatedAt: instant,
+  version: z.int().min(1).meta({ description: 'One per event; read models catch up to it' }),
+};
+
+export const ORDER = z
+  .object({ ...ORDER_FIELDS, items: z.array(ORDER_LINE_ANSWER) })
+  .meta({ id: 'Order', description: 'The write model, as the order workflow holds it' });
+
+export const ORDER_VIEW = z
+  .object({ ...ORDER_FIELDS, items: z.array(ORDER_LINE_ANSWER).optional() })
+  .meta({ id: 'OrderView', description: 'An order from the read model (no line items); with consistency=strong, the Order' });
+
+export const ORDER_PAGE = z
+  .object({
+    orders: z.array(ORDER_VIEW),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page' }),
+  })
+  .meta({ id: 'OrderPage' });
+
+export const STATISTICS = z
+  .object({
+    from: instant,
+    to: instant,
+    totalOrders: count,
+    totalRevenue: money(),
+    netRevenue: money('Revenue without cancelled orders'),
+    averageOrderValue: money(),
+    ordersByStatus: z.object(Object.fromEntries(ORDER_STATUSES.map((status) => [status, count]))),
+  })
+  .meta({ id: 'Statistics' });
+
+export const ACCEPTED = z.object({ orderId: z.string(), commandId: z.string() }).meta({ id: 'Accepted' });
+
+export const COMMAND_OUTCOME = z
+  .union([
+    z.object({ commandId: z.string(), accepted: z.literal(true), version: z.int().min(1), status: ORDER_STATUS, updatedAt: instant }),
+    z.object({
+      commandId: z.string(),
+      accepted: z.literal(false),
+      code: z.string().meta({ description: 'Why it was refused' }),
+      message: z.string(),
+    }),
+  ])
+  .meta({ id: 'CommandOutcome' });
+
+export const HEALTH = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+
+export const READINESS = z.object({ status: z.enum(['ready', 'not ready']), checks: z.record(z.string(), z.string()) }).meta({ id: 'Readiness' });
+
+export const REVENUE_SERIES = z
+  .object({
+    from: instant,
+    to: instant,
+    granularity: z.enum(['hour', 'day', 'month']),
+    buckets: z.array(z.object({ start: instant, orders: count, cancelledOrders: count, totalRevenue: money(), netRevenue: money() })),
+  })
+  .meta({ id: 'RevenueSeries' });
+
+export const TOP_PRODUCTS = z
+  .object({
+    from: instant,
+    to: instant,
+    products: z.array(z.object({ productId: z.string(), units: count, orders: count, revenue: money() })),
+  })
+  .meta({ id: 'TopProducts' });
+
+export const RECENT_ORDERS = z.object({ orders: z.array(ORDER_VIEW) }).meta({ id: 'RecentOrders' });
+
+export const SQL_ANSWER = z
+  .object({
+    columns: z.array(z.object({ name: z.string(), type: z.string().meta({ description: 'ClickHouse type' }) })),
+    rows: z.array(z.record(z.string(), z.unknown()).meta({ description: 'Column name → value (64-bit integers as strings)' })),
+    rowCount: count,
+    statistics: z.object({ elapsedSeconds: z.number().min(0), rowsRead: count, bytesRead: count }),
+  })
+  .meta({ id: 'SqlAnswer' });
+
+export const REBUILD_LINE = z
+  .object({ progress: z.record(z.string(), z.unknown()).optional(), done: z.record(z.string(), z.unknown()).optional(), error: z.string().optional() })
+  .meta({ id: 'RebuildLine', description: 'One line of the NDJSON stream: {progress} while it runs, then {done} or {error}' });
+
+const PROBLEM_FIELDS = {
+  type: z.string(),
+  title: z.string(),
+  status: z.int(),
+  detail: z.string(),
+  errors: z
+    .array(z.object({ field: z.string(), message: z.string() }))
+    .optional()
+    .meta({ description: 'Each bad field, named by its path' }),
+  requestId: z.string().optional(),
+};
+
+/** A refusal: RFC 9457 problem details with one of the stable codes that share its status. */
+export function problem(codes: readonly ErrorCode[]) {
+  return z.object({ ...PROBLEM_FIELDS, code: z.enum(codes as [ErrorCode, ...ErrorCode[]]) });
+}
+
+export const PROBLEM = problem(Object.keys(HTTP_STATUS) as ErrorCode[]).meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable code' });
