@@ -1,12 +1,14 @@
 /**
- * `npm run orders -- <command> …`: the order API from a terminal. Input is checked with the same
- * validators as the API (same messages, before anything is sent); the answer is printed for people,
- * or as the API's JSON with --json. Exit status: 0 done, 1 refused by the service, 2 bad usage or input.
+ * `npm run orders -- <command> …`: the order API from a terminal. Input is checked against the
+ * API's own route declarations (same messages, before anything is sent); the answer is printed for
+ * people, or as the API's JSON with --json. Exit status: 0 done, 1 refused by the service, 2 bad
+ * usage or input.
  */
 import { parseArgs } from 'node:util';
+import { cancelOrder, changeOrderStatus, createOrder, getOrder, listOrders, orderStatistics } from '../api/orderRoutes';
+import { readRequest } from '../api/request';
 import { DomainError } from '../domain/errors';
-import { isOrderStatus, ORDER_STATUSES } from '../domain/order';
-import { parseCancelRequest, parseChangeStatusRequest, parseCommandId, parseCreateOrderRequest, parseId } from '../domain/validation';
+import { ORDER_STATUSES } from '../domain/order';
 import { apiTarget, authorization } from './apiClient';
 import type { OrderSnapshot } from '../domain/order';
 import type { OrderPage, OrderStatistics } from '../clickhouse/orderQueries';
@@ -104,7 +106,7 @@ export async function runOrdersCli(argv: string[], io: CliIo): Promise<number> {
   const send = async (method: string, route: string, body?: unknown): Promise<Answer> => {
     const headers: Record<string, string> = { ...authorization(target) };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (options['idempotency-key'] && method === 'POST') headers['idempotency-key'] = parseCommandId(options['idempotency-key']);
+    if (options['idempotency-key'] && method === 'POST') headers['idempotency-key'] = options['idempotency-key'];
     let response: Response;
     try {
       response = await fetch(`${target.base}${route}`, {
@@ -126,6 +128,9 @@ export async function runOrdersCli(argv: string[], io: CliIo): Promise<number> {
     return value;
   };
   const encode = encodeURIComponent;
+  const commandHeaders = options['idempotency-key'] === undefined ? {} : { 'idempotency-key': options['idempotency-key'] };
+  const given = (names: ReadonlyArray<'status' | 'limit' | 'cursor' | 'from' | 'to'>) =>
+    Object.fromEntries(names.filter((name) => options[name] !== undefined).map((name) => [name, options[name]!]));
 
   try {
     let answer: Answer;
@@ -138,40 +143,42 @@ export async function runOrdersCli(argv: string[], io: CliIo): Promise<number> {
           items: (options.item ?? []).map(parseItem),
         };
         if (options.name !== undefined) body.customerName = options.name;
-        parseCreateOrderRequest(body);
+        readRequest(createOrder, { headers: commandHeaders, body });
         answer = await send('POST', '/orders', body);
         print = (order) => ['created', ...describeOrder(order as ShownOrder)];
         break;
       }
       case 'status': {
-        const orderId = parseId(need(rest[0], 'the order id'), 'orderId');
+        const orderId = need(rest[0], 'the order id');
         const body: Record<string, unknown> = { status: need(rest[1], 'the new status') };
         if (options.reason !== undefined) body.reason = options.reason;
-        parseChangeStatusRequest(body);
+        readRequest(changeOrderStatus, { params: { orderId }, headers: commandHeaders, body });
         answer = await send('POST', `/orders/${encode(orderId)}/status`, body);
         print = (order) => [`now ${(order as ShownOrder).status}`, ...describeOrder(order as ShownOrder)];
         break;
       }
       case 'cancel': {
-        const orderId = parseId(need(rest[0], 'the order id'), 'orderId');
+        const orderId = need(rest[0], 'the order id');
         const body = { reason: options.reason };
-        parseCancelRequest(body);
+        readRequest(cancelOrder, { params: { orderId }, headers: commandHeaders, body });
         answer = await send('POST', `/orders/${encode(orderId)}/cancel`, body);
         print = (order) => ['cancelled', ...describeOrder(order as ShownOrder)];
         break;
       }
       case 'get': {
-        const orderId = parseId(need(rest[0], 'the order id'), 'orderId');
-        answer = await send('GET', `/orders/${encode(orderId)}${options.strong ? '?consistency=strong' : ''}`);
+        const orderId = need(rest[0], 'the order id');
+        const query: Record<string, string> = options.strong ? { consistency: 'strong' } : {};
+        readRequest(getOrder, { params: { orderId }, query });
+        answer = await send('GET', `/orders/${encode(orderId)}?${new URLSearchParams(query)}`.replace(/\?$/, ''));
         print = (order) => describeOrder(order as ShownOrder);
         break;
       }
       case 'list': {
-        if (options.status !== undefined && !isOrderStatus(options.status))
-          throw new DomainError('VALIDATION_FAILED', `status: must be one of ${ORDER_STATUSES.join(', ')}`);
-        const query = new URLSearchParams();
-        for (const name of ['status', 'limit', 'cursor'] as const) if (options[name] !== undefined) query.set(name, options[name]!);
-        if (options.customer !== undefined) query.set('customerId', parseId(options.customer, 'customerId'));
+        const query = new URLSearchParams({
+          ...given(['status', 'limit', 'cursor']),
+          ...(options.customer === undefined ? {} : { customerId: options.customer }),
+        });
+        readRequest(listOrders, { query: Object.fromEntries(query) });
         answer = await send('GET', `/orders${query.size > 0 ? `?${query}` : ''}`);
         print = (body) => {
           const page = body as OrderPage;
@@ -181,8 +188,8 @@ export async function runOrdersCli(argv: string[], io: CliIo): Promise<number> {
         break;
       }
       case 'stats': {
-        const query = new URLSearchParams();
-        for (const name of ['from', 'to'] as const) if (options[name] !== undefined) query.set(name, options[name]!);
+        const query = new URLSearchParams(given(['from', 'to']));
+        readRequest(orderStatistics, { query: Object.fromEntries(query) });
         answer = await send('GET', `/stats/orders${query.size > 0 ? `?${query}` : ''}`);
         print = (body) => {
           const stats = body as OrderStatistics;
