@@ -1,13 +1,25 @@
 /** @type {import('jest').Config} */
-module.exports = {
+const common = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
   setupFiles: ['<rootDir>/test/support/quietTemporal.ts'],
-  globalSetup: '<rootDir>/test/support/globalSetup.ts',
+};
+
+module.exports = {
+  projects: [
+    // In-process, over in-memory stand-ins: seconds, no Temporal, no ClickHouse (npm run test:unit).
+    { ...common, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    {
+      ...common,
+      displayName: 'engines',
+      roots: ['<rootDir>/test'],
+      testPathIgnorePatterns: ['/test/unit/'],
+      globalSetup: '<rootDir>/test/support/globalSetup.ts',
+    },
+  ],
   // Integration tests start real servers; every wait inside them has its own, shorter bound.
   testTimeout: 120_000,
   // Each test file starts its own Temporal dev server and chDB directory; two at a time fits 2 cores.

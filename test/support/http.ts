@@ -1,3 +1,4 @@
+import http from 'node:http';
 /** A small HTTP client for the API tests: JSON in, status + headers + parsed body out. */
 export interface Reply<T = any> {
   status: number;
@@ -39,4 +40,25 @@ export async function call<T = any>(
   let parsed: unknown = text;
   if (/^application\/(problem\+)?json/.test(response.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
   return { status: response.status, headers: response.headers, body: parsed as T };
+}
+
+/** A request through node:http, for what fetch refuses to send (TRACE, CONNECT-like methods, raw bytes). */
+export function rawRequest(
+  base: string,
+  method: string,
+  path: string,
+  options: { headers?: Record<string, string>; body?: Buffer | string } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  const url = new URL(path, base);
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers: options.headers, timeout: 30_000 }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
+    });
+    request.on('timeout', () => request.destroy(new Error(`${method} ${path}: no answer in 30 s`)));
+    request.on('error', reject);
+    request.end(options.body);
+  });
 }

@@ -12,6 +12,7 @@ import { silentLogger } from '../../src/logger';
 import { Service, startService, StartOptions } from '../../src/service';
 import { bundleWorkflows } from '../../src/temporal/worker';
 import { useApiKey } from './http';
+import { TEST_KEYS } from './keys';
 
 /**
  * Ports for test servers come from a block of their own per jest worker, below the kernel's
@@ -58,12 +59,7 @@ export function temporalCli(): string {
   return cli;
 }
 
-/** The keys every test stack accepts, one per role. */
-export const TEST_KEYS = {
-  admin: 'test-admin-key-0123456789',
-  write: 'test-write-key-0123456789',
-  read: 'test-read-key-01234567890',
-} as const;
+export { TEST_KEYS };
 
 export interface TestStack extends Omit<Service, 'stop'> {
   config: Config;

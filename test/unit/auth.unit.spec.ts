@@ -1,4 +1,4 @@
-import { parseApiKeys, requiredRole } from '../../src/api/auth';
+import { parseApiKeys } from '../../src/api/auth';
 import { ConfigError, loadConfig } from '../../src/config';
 
 describe('API_KEYS', () => {
@@ -24,26 +24,16 @@ describe('API_KEYS', () => {
   });
 
   it('stops the start-up with one line per bad value', () => {
-    expect(() => loadConfig({ API_KEYS: 'short', RATE_LIMIT_RPS: 'fast' })).toThrow(ConfigError);
+    expect(() => loadConfig({ API_KEYS: 'short', RATE_LIMIT_RPS: 'fast', AUTH_FAILURES_PER_MINUTE: '-1' })).toThrow(ConfigError);
     try {
-      loadConfig({ API_KEYS: 'short', RATE_LIMIT_RPS: 'fast' });
+      loadConfig({ API_KEYS: 'short', RATE_LIMIT_RPS: 'fast', AUTH_FAILURES_PER_MINUTE: '-1' });
     } catch (error) {
-      expect((error as ConfigError).problems).toHaveLength(2);
+      expect((error as ConfigError).problems).toHaveLength(3);
     }
   });
-});
 
-describe('the role a request needs', () => {
-  it.each([
-    ['GET', '/healthz', undefined],
-    ['GET', '/readyz', undefined],
-    ['GET', '/orders/x', 'read'],
-    ['GET', '/stats/orders', 'read'],
-    ['POST', '/orders', 'write'],
-    ['POST', '/orders/x/cancel', 'write'],
-    ['POST', '/admin/projections/rebuild', 'admin'],
-    ['GET', '/admin', 'admin'],
-  ])('%s %s needs %s', (method, route, role) => {
-    expect(requiredRole(method, route)).toBe(role);
+  it('limits failed authentications to 30 a minute per address unless AUTH_FAILURES_PER_MINUTE says otherwise', () => {
+    expect(loadConfig({}).authFailuresPerMinute).toBe(30);
+    expect(loadConfig({ AUTH_FAILURES_PER_MINUTE: '0' }).authFailuresPerMinute).toBe(0);
   });
 });

@@ -1,0 +1,234 @@
+/**
+ * The API over stand-ins of its ports, kept in memory, for the unit tier: a write model that runs
+ * the domain's own `decide` and `evolve` (so commands are refused as the workflow refuses them),
+ * and read models fed by the events it records. Nothing here touches Temporal or ClickHouse.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { bucketStarts } from '../../src/clickhouse/analytics';
+import { encodeCursor, OrderView } from '../../src/clickhouse/orderQueries';
+import { AppDeps, createApp } from '../../src/api/app';
+import type { AcceptedCommand, OrderCommands, ReadModels } from '../../src/api/ports';
+import { DomainError } from '../../src/domain/errors';
+import { toAmount } from '../../src/domain/money';
+import { decide, evolve, ORDER_STATUSES, OrderCommand, OrderEvent, OrderState, OrderStatus, snapshot } from '../../src/domain/order';
+import { silentLogger } from '../../src/logger';
+import type { CommandOutcome } from '../../workflows/messages';
+import { useApiKey } from './http';
+import { TEST_KEYS } from './keys';
+
+interface Kept {
+  state?: OrderState;
+  outcomes: Map<string, CommandOutcome>;
+}
+
+/** Every order in memory, judged by the domain; its events are handed to `onEvents`. */
+export class InMemoryOrders implements OrderCommands {
+  readonly orders = new Map<string, Kept>();
+  readonly events: OrderEvent[] = [];
+
+  constructor(
+    private readonly onEvents: (state: OrderState) => void,
+    private readonly now: () => Date,
+  ) {}
+
+  private apply(command: OrderCommand) {
+    const kept: Kept = this.orders.get(command.orderId) ?? { outcomes: new Map() };
+    const earlier = kept.outcomes.get(command.commandId);
+    if (earlier?.accepted) return snapshot(kept.state!);
+    if (earlier) throw new DomainError(earlier.code as never, earlier.message);
+    const events = decide(kept.state, command, this.now());
+    for (const event of events) kept.state = evolve(kept.state, event);
+    this.events.push(...events);
+    const state = kept.state!;
+    kept.outcomes.set(command.commandId, {
+      commandId: command.commandId,
+      accepted: true,
+      version: state.version,
+      status: state.status,
+      updatedAt: state.updatedAt,
+    });
+    this.orders.set(command.orderId, kept);
+    this.onEvents(state);
+    return snapshot(state);
+  }
+
+  private applyLater(command: OrderCommand): AcceptedCommand {
+    try {
+      this.apply(command);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      const kept: Kept = this.orders.get(command.orderId) ?? { outcomes: new Map() };
+      kept.outcomes.set(command.commandId, { commandId: command.commandId, accepted: false, code: error.code, message: error.message });
+      this.orders.set(command.orderId, kept);
+    }
+    return { orderId: command.orderId, commandId: command.commandId };
+  }
+
+  async create(command: Parameters<OrderCommands['create']>[0]) {
+    return this.apply(command);
+  }
+  async createAsync(command: Parameters<OrderCommands['create']>[0]) {
+    return this.applyLater(command);
+  }
+  async changeStatus(command: Parameters<OrderCommands['changeStatus']>[0]) {
+    return this.apply(command);
+  }
+  async changeStatusAsync(command: Parameters<OrderCommands['changeStatus']>[0]) {
+    return this.applyLater(command);
+  }
+  async cancel(command: Parameters<OrderCommands['cancel']>[0]) {
+    return this.apply(command);
+  }
+  async cancelAsync(command: Parameters<OrderCommands['cancel']>[0]) {
+    return this.applyLater(command);
+  }
+  async read(orderId: string) {
+    const state = this.orders.get(orderId)?.state;
+    return state ? snapshot(state) : undefined;
+  }
+  async outcome(orderId: string, commandId: string) {
+    return this.orders.get(orderId)?.outcomes.get(commandId);
+  }
+}
+
+/** Read models as plain lists of the latest state of each order. */
+export class InMemoryReadModels implements ReadModels {
+  readonly states = new Map<string, OrderState>();
+
+  keep(state: OrderState): void {
+    this.states.set(state.orderId, state);
+  }
+
+  private view(state: OrderState): OrderView {
+    const { items: _items, ...order } = snapshot(state);
+    return order;
+  }
+
+  private sorted(): OrderState[] {
+    return [...this.states.values()].sort((a, b) => (a.orderId < b.orderId ? -1 : 1));
+  }
+
+  async orderById(orderId: string) {
+    const state = this.states.get(orderId);
+    return state ? this.view(state) : undefined;
+  }
+  async reachedEverywhere(view: OrderView, version: number) {
+    return (this.states.get(view.orderId)?.version ?? 0) >= version;
+  }
+  async listOrders(filter: Parameters<ReadModels['listOrders']>[0]) {
+    const found = this.sorted().filter(
+      (state) =>
+        state.orderId > (filter.after ?? '') &&
+        (filter.status === undefined || state.status === filter.status) &&
+        (filter.customerId === undefined || state.customerId === filter.customerId),
+    );
+    const page = found.slice(0, filter.limit).map((state) => this.view(state));
+    return { orders: page, nextCursor: found.length > filter.limit ? encodeCursor(page[page.length - 1].orderId) : null };
+  }
+  private within(from: Date, to: Date): OrderState[] {
+    return this.sorted().filter((state) => Date.parse(state.createdAt) >= from.getTime() && Date.parse(state.createdAt) < to.getTime());
+  }
+  async orderStatistics(from: Date, to: Date) {
+    const orders = this.within(from, to);
+    const cents = (list: OrderState[]) => list.reduce((sum, state) => sum + state.totalCents, 0);
+    const ordersByStatus = Object.fromEntries(ORDER_STATUSES.map((status) => [status, orders.filter((o) => o.status === status).length])) as Record<
+      OrderStatus,
+      number
+    >;
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      totalOrders: orders.length,
+      totalRevenue: toAmount(cents(orders)),
+      netRevenue: toAmount(cents(orders.filter((o) => o.status !== 'CANCELLED'))),
+      averageOrderValue: toAmount(orders.length ? Math.round(cents(orders) / orders.length) : 0),
+      ordersByStatus,
+    };
+  }
+  async lastCustomerName(customerId: string) {
+    return [...this.states.values()].filter((state) => state.customerId === customerId && state.customerNameGiven).at(-1)?.customerName;
+  }
+  async revenueSeries(from: Date, to: Date, granularity: Parameters<ReadModels['revenueSeries']>[2]) {
+    const orders = this.within(from, to);
+    return {
+      from: from.toISOString(),
+      to: to.toISOString(),
+      granularity,
+      buckets: bucketStarts(from, to, granularity).map((start) => ({
+        start: start.toISOString(),
+        orders: orders.filter((o) => Date.parse(o.createdAt) >= start.getTime()).length,
+        cancelledOrders: 0,
+        totalRevenue: 0,
+        netRevenue: 0,
+      })),
+    };
+  }
+  async topProducts() {
+    return [];
+  }
+  async recentOrders(limit: number) {
+    return this.sorted()
+      .slice(0, limit)
+      .map((state) => this.view(state));
+  }
+  async runAnalystSql() {
+    return { columns: [{ name: 'one', type: 'UInt8' }], rows: [{ one: 1 }], rowCount: 1, statistics: { elapsedSeconds: 0, rowsRead: 1, bytesRead: 1 } };
+  }
+}
+
+export interface InMemoryApi {
+  url: string;
+  orders: InMemoryOrders;
+  readModels: InMemoryReadModels;
+  /** How many requests reached the server so far. */
+  requests(): number;
+  stop(): Promise<void>;
+}
+
+/** The whole HTTP API on a free port of this process, over in-memory ports; `call` sends the admin key. */
+export async function startInMemoryApi(overrides: Partial<AppDeps> = {}): Promise<InMemoryApi> {
+  const now = () => new Date();
+  const readModels = new InMemoryReadModels();
+  const orders = new InMemoryOrders((state) => readModels.keep(state), now);
+  const app = createApp({
+    log: silentLogger(),
+    gateway: orders,
+    readModels,
+    readiness: async () => ({ ready: true, checks: { temporal: 'ok', clickhouse: 'ok' } }),
+    rebuild: async (onProgress) => {
+      onProgress({ slice: 1, slices: 1 } as never);
+      return { events: orders.events.length } as never;
+    },
+    auth: {
+      keys: [
+        { secret: TEST_KEYS.admin, role: 'admin' },
+        { secret: TEST_KEYS.write, role: 'write' },
+        { secret: TEST_KEYS.read, role: 'read' },
+      ],
+      rateLimitRps: 0,
+      adminRateLimitRps: 0,
+      authFailuresPerMinute: 0,
+    },
+    now,
+    minVersionWaitMs: 200,
+    ...overrides,
+  });
+  const server = http.createServer(app.callback());
+  let requests = 0;
+  server.on('request', () => (requests += 1));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  useApiKey(url, TEST_KEYS.admin);
+  return {
+    url,
+    orders,
+    readModels,
+    requests: () => requests,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
