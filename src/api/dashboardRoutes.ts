@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
 import { projectRoot } from '../paths';
+import { CSS, fileRoute, JAVASCRIPT } from './files';
 import { routeFor } from './route';
 
 export interface DashboardOptions {
@@ -18,15 +19,7 @@ const route = routeFor<DashboardOptions>();
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'";
 const DIR = () => path.join(projectRoot(), 'dashboard');
-const JAVASCRIPT = 'text/javascript; charset=utf-8';
-const CSS = 'text/css; charset=utf-8';
-
-/** The files the page loads: only these, so a name never reaches the file system otherwise. */
-const ASSETS = {
-  'app.js': { file: () => path.join(DIR(), 'app.js'), type: JAVASCRIPT },
-  'app.css': { file: () => path.join(DIR(), 'app.css'), type: CSS },
-  'chart.umd.min.js': { file: () => path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js'), type: JAVASCRIPT },
-};
+const file = (type: string, at: () => string) => ({ type, body: () => fs.createReadStream(at()) });
 
 export const dashboardPage = route({
   method: 'get',
@@ -61,22 +54,16 @@ export const dashboardConfig = route({
   },
 });
 
-export const dashboardAsset = route({
-  method: 'get',
+export const dashboardAsset = fileRoute({
   path: '/dashboard/{asset}',
   operationId: 'dashboardAsset',
   summary: 'A file of the dashboard (its script, style, and Chart.js from npm)',
-  access: 'public',
-  params: z.object({ asset: z.enum(Object.keys(ASSETS) as Array<keyof typeof ASSETS>) }),
-  answers: { 200: { description: 'JavaScript or CSS', mediaType: [JAVASCRIPT, CSS] } },
-  refusals: [],
-  handler:
-    () =>
-    (ctx, { params: { asset } }) => {
-      ctx.set('Cache-Control', 'no-cache');
-      ctx.type = ASSETS[asset].type;
-      ctx.body = fs.createReadStream(ASSETS[asset].file());
-    },
+  cacheControl: 'no-cache',
+  files: {
+    'app.js': file(JAVASCRIPT, () => path.join(DIR(), 'app.js')),
+    'app.css': file(CSS, () => path.join(DIR(), 'app.css')),
+    'chart.umd.min.js': file(JAVASCRIPT, () => path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js')),
+  },
 });
 
 export const DASHBOARD_ROUTES = [dashboardPage, dashboardConfig, dashboardAsset];

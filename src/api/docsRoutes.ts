@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import * as z from 'zod';
+import { CSS, fileRoute, JAVASCRIPT } from './files';
 import { routeFor } from './route';
 
 export interface DocsRouteDeps {
@@ -27,16 +28,7 @@ const INIT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#swag
 /** Scripts and styles from this origin only; Swagger UI sets some inline styles and data: images. */
 const DOCS_CSP = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
-const JAVASCRIPT = 'text/javascript; charset=utf-8';
-const CSS = 'text/css; charset=utf-8';
 const dist = () => path.dirname(require.resolve('swagger-ui-dist/package.json'));
-
-/** The files the page loads: only these, so a name never reaches the file system otherwise. */
-const ASSETS = {
-  'swagger-ui.css': { type: CSS, body: () => fs.createReadStream(path.join(dist(), 'swagger-ui.css')) },
-  'swagger-ui-bundle.js': { type: JAVASCRIPT, body: () => fs.createReadStream(path.join(dist(), 'swagger-ui-bundle.js')) },
-  'init.js': { type: JAVASCRIPT, body: () => INIT },
-};
 
 export const openApi = route({
   method: 'get',
@@ -70,22 +62,16 @@ export const docsPage = route({
   },
 });
 
-export const docsAsset = route({
-  method: 'get',
+export const docsAsset = fileRoute({
   path: '/docs/{asset}',
   operationId: 'docsAsset',
   summary: 'A file of the interactive documentation',
-  access: 'public',
-  params: z.object({ asset: z.enum(Object.keys(ASSETS) as Array<keyof typeof ASSETS>) }),
-  answers: { 200: { description: 'JavaScript or CSS', mediaType: [JAVASCRIPT, CSS] } },
-  refusals: [],
-  handler:
-    () =>
-    (ctx, { params: { asset } }) => {
-      ctx.set('Cache-Control', 'public, max-age=3600');
-      ctx.type = ASSETS[asset].type;
-      ctx.body = ASSETS[asset].body();
-    },
+  cacheControl: 'public, max-age=3600',
+  files: {
+    'swagger-ui.css': { type: CSS, body: () => fs.createReadStream(path.join(dist(), 'swagger-ui.css')) },
+    'swagger-ui-bundle.js': { type: JAVASCRIPT, body: () => fs.createReadStream(path.join(dist(), 'swagger-ui-bundle.js')) },
+    'init.js': { type: JAVASCRIPT, body: () => INIT },
+  },
 });
 
 export const DOCS_ROUTES = [openApi, docsPage, docsAsset];
