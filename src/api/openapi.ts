@@ -43,6 +43,7 @@ function responsesOf(route: Contract): ZodOpenApiResponsesObject {
       description: answer.description,
       content: Object.fromEntries(mediaTypes.map((type) => [type, answer.schema ? { schema: answer.schema } : {}])),
       ...(answer.headers ? { headers: answer.headers } : {}),
+      ...(answer.links ? { links: answer.links } : {}),
     };
   }
   const byStatus = new Map<number, ErrorCode[]>();

@@ -40,7 +40,15 @@ export interface OrderRouteDeps {
 
 const route = routeFor<OrderRouteDeps>();
 
-const ORDER_ID = z.object({ orderId: id('The order') });
+const ORDER_ID = z.object({ orderId: id('The order').meta({ examples: ['order-001'] }) });
+
+/** What a client can do next with the order an answer shows. */
+const ORDER_LINKS = {
+  getOrder: { operationId: 'getOrder', parameters: { orderId: '$response.body#/orderId' } },
+  changeOrderStatus: { operationId: 'changeOrderStatus', parameters: { orderId: '$response.body#/orderId' } },
+  cancelOrder: { operationId: 'cancelOrder', parameters: { orderId: '$response.body#/orderId' } },
+  listCustomerOrders: { operationId: 'listCustomerOrders', parameters: { customerId: '$response.body#/customerId' } },
+};
 
 export const ORDER_LINE_BODY = z
   .strictObject({ productId: PRODUCT_ID, productName: PRODUCT_NAME.optional(), quantity: QUANTITY, price: PRICE })
@@ -56,16 +64,31 @@ export const CREATE_ORDER_BODY = z
     }),
     items: orderLines(ORDER_LINE_BODY).meta({ description: 'The order lines' }),
   })
-  .meta({ id: 'CreateOrderRequest' });
+  .meta({
+    id: 'CreateOrderRequest',
+    examples: [
+      {
+        orderId: 'order-001',
+        customerId: 'customer-123',
+        customerName: 'Ada Lovelace',
+        items: [
+          { productId: 'prod-1', productName: 'Notebook', quantity: 2, price: 29.99 },
+          { productId: 'prod-2', quantity: 1, price: 49.99 },
+        ],
+      },
+    ],
+  });
 
 export const CHANGE_STATUS_BODY = z
   .strictObject({
     status: ORDER_STATUS.meta({ description: 'The status to move to; the state machine decides whether it may' }),
     reason: REASON.optional().meta({ description: 'Why (kept with a cancellation)' }),
   })
-  .meta({ id: 'ChangeOrderStatusRequest' });
+  .meta({ id: 'ChangeOrderStatusRequest', examples: [{ status: 'CONFIRMED' }] });
 
-export const CANCEL_BODY = z.strictObject({ reason: REASON.meta({ description: 'Why the order is cancelled' }) }).meta({ id: 'CancelOrderRequest' });
+export const CANCEL_BODY = z
+  .strictObject({ reason: REASON.meta({ description: 'Why the order is cancelled' }) })
+  .meta({ id: 'CancelOrderRequest', examples: [{ reason: 'Customer requested cancellation' }] });
 
 const COMMAND_HEADERS = z.object({
   'Idempotency-Key': COMMAND_ID.optional(),
@@ -84,6 +107,9 @@ const ACCEPTED_ANSWER = {
   description: 'Accepted (Prefer: respond-async); its Location tells its outcome',
   schema: ACCEPTED,
   headers: z.object({ Location: z.string(), 'Preference-Applied': z.literal('respond-async') }),
+  links: {
+    getCommandOutcome: { operationId: 'getCommandOutcome', parameters: { orderId: '$response.body#/orderId', commandId: '$response.body#/commandId' } },
+  },
 };
 
 function commandMeta(ctx: Context, headers: CommandHeaders): CommandMeta {
@@ -130,7 +156,7 @@ export const createOrder = route({
   command: 'CreateOrder',
   headers: COMMAND_HEADERS,
   body: CREATE_ORDER_BODY,
-  answers: { 201: { description: 'The order as created', schema: ORDER, headers: LOCATION }, 202: ACCEPTED_ANSWER },
+  answers: { 201: { description: 'The order as created', schema: ORDER, headers: LOCATION, links: ORDER_LINKS }, 202: ACCEPTED_ANSWER },
   refusals: ['ORDER_ALREADY_EXISTS'],
   handler:
     ({ gateway, readModels }) =>
@@ -165,7 +191,7 @@ export const changeOrderStatus = route({
   params: ORDER_ID,
   headers: COMMAND_HEADERS,
   body: CHANGE_STATUS_BODY,
-  answers: { 200: { description: 'The order after the change', schema: ORDER }, 202: ACCEPTED_ANSWER },
+  answers: { 200: { description: 'The order after the change', schema: ORDER, links: ORDER_LINKS }, 202: ACCEPTED_ANSWER },
   refusals: COMMAND_REFUSALS,
   handler:
     ({ gateway }) =>
@@ -187,7 +213,7 @@ export const cancelOrder = route({
   params: ORDER_ID,
   headers: COMMAND_HEADERS,
   body: CANCEL_BODY,
-  answers: { 200: { description: 'The cancelled order', schema: ORDER }, 202: ACCEPTED_ANSWER },
+  answers: { 200: { description: 'The cancelled order', schema: ORDER, links: ORDER_LINKS }, 202: ACCEPTED_ANSWER },
   refusals: COMMAND_REFUSALS,
   handler:
     ({ gateway }) =>

@@ -22,6 +22,8 @@ export interface Answer {
   mediaType?: string | string[];
   /** Headers the answer carries. */
   headers?: z.ZodObject;
+  /** Operations whose parameters come from this answer (`$response.body#/orderId`), by name. */
+  links?: Record<string, { operationId: string; parameters: Record<string, string> }>;
 }
 
 type Fields = z.ZodObject;

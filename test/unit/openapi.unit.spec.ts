@@ -95,6 +95,17 @@ describe('the document', () => {
     expect(schemas.OrderLineRequest.properties.price).toMatchObject({ type: 'number', minimum: 0, maximum: 1_000_000, multipleOf: 0.01 });
   });
 
+  it('links answers only to operations it has', () => {
+    const operations = new Set(
+      Object.values<Record<string, any>>(document.paths).flatMap((path) => Object.values(path).map((operation) => operation.operationId)),
+    );
+    const linked = Object.values<Record<string, any>>(document.paths).flatMap((path) =>
+      Object.values(path).flatMap((operation) => Object.values<any>(operation.responses).flatMap((response) => Object.values<any>(response.links ?? {}))),
+    );
+    expect(linked.length).toBeGreaterThan(5);
+    expect(linked.filter((link) => !operations.has(link.operationId))).toEqual([]);
+  });
+
   it('documents every code of the API on some route, under its status', () => {
     const everywhere = new Set(declaredRoutes().flatMap((route) => refusalsOf(route)));
     expect(Object.keys(HTTP_STATUS).filter((code) => !everywhere.has(code as never))).toEqual([]);
