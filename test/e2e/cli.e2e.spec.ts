@@ -3,7 +3,7 @@
  * JSON, with the API's own validation messages for bad input.
  */
 import { randomUUID } from 'node:crypto';
-import { runOrdersCli } from '../../src/cli/orders';
+import { ordersCli } from '../support/cli';
 import { call } from '../support/http';
 import { runScript } from '../support/processes';
 import { startTestStack, TEST_KEYS, TestStack } from '../support/stack';
@@ -18,16 +18,7 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runOrdersCli(args, {
-    out: (line) => (out += `${line}\n`),
-    err: (line) => (err += `${line}\n`),
-    env: { ORDERS_API_URL: stack.apiUrl, ORDERS_API_KEY: TEST_KEYS.write },
-  });
-  return { code, out, err };
-}
+const cli = ordersCli(() => ({ ORDERS_API_URL: stack.apiUrl, ORDERS_API_KEY: TEST_KEYS.write }));
 
 it('creates, moves, reads, lists and cancels orders, printing them for people', async () => {
   const orderId = `cli-${randomUUID().slice(0, 8)}`;

@@ -2,7 +2,7 @@
  * `npm run orders` checks what it is about to send against the API's own route declarations: bad
  * input is refused before anything is sent, in the very words the API would answer with.
  */
-import { runOrdersCli } from '../../src/cli/orders';
+import { ordersCli } from '../support/cli';
 import { call } from '../support/http';
 import { InMemoryApi, startInMemoryApi } from '../support/inMemory';
 import { TEST_KEYS } from '../support/keys';
@@ -17,16 +17,7 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runOrdersCli(args, {
-    out: (line) => (out += `${line}\n`),
-    err: (line) => (err += `${line}\n`),
-    env: { ORDERS_API_URL: api.url, ORDERS_API_KEY: TEST_KEYS.write },
-  });
-  return { code, out, err };
-}
+const cli = ordersCli(() => ({ ORDERS_API_URL: api.url, ORDERS_API_KEY: TEST_KEYS.write }));
 
 describe('given input the API would refuse', () => {
   it.each([
