@@ -11,8 +11,8 @@ import { HTTP_STATUS } from './problem';
 import type { Contract } from './route';
 import { problem, PROBLEM } from './schemas';
 
-/** Refusals any route may give: the transport's, and a method its path does not take. */
-const TRANSPORT: ErrorCode[] = ['METHOD_NOT_ALLOWED', 'HEADERS_TOO_LARGE', 'MALFORMED_REQUEST'];
+/** Refusals any route may give: the transport's, and a method its path does not take or nobody knows. */
+const TRANSPORT: ErrorCode[] = ['METHOD_NOT_ALLOWED', 'METHOD_NOT_IMPLEMENTED', 'HEADERS_TOO_LARGE', 'MALFORMED_REQUEST'];
 /** A route behind a key: no key, too many requests, and the dependencies it reads or writes. */
 const BEHIND_A_KEY: ErrorCode[] = ['UNAUTHORIZED', 'RATE_LIMITED', 'INTERNAL', 'UNAVAILABLE'];
 

@@ -17,6 +17,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   ORDER_NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
+  METHOD_NOT_IMPLEMENTED: 501,
   ORDER_ALREADY_EXISTS: 409,
   INVALID_TRANSITION: 409,
   REBUILD_RUNNING: 409,
@@ -38,6 +39,7 @@ const TITLES: Record<ErrorCode, string> = {
   NOT_FOUND: 'No such resource',
   ORDER_NOT_FOUND: 'No such order',
   METHOD_NOT_ALLOWED: 'Method not allowed',
+  METHOD_NOT_IMPLEMENTED: 'Method not implemented',
   ORDER_ALREADY_EXISTS: 'The order already exists',
   INVALID_TRANSITION: 'The order cannot make that change',
   REBUILD_RUNNING: 'A rebuild of the read models is already running',
@@ -80,21 +82,29 @@ export function problemFor(error: DomainError, requestId?: string): Problem {
  */
 export function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
   if (!socket.writable) return void socket.destroy();
-  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
-  const problem = problemFor(
-    tooLarge
-      ? new DomainError('HEADERS_TOO_LARGE', 'the request line and headers must be at most 16 KiB in all; ids and query values are far shorter')
-      : new DomainError('MALFORMED_REQUEST', 'the request could not be parsed as HTTP/1.1'),
-  );
+  const refusal = PARSER_REFUSALS[error.code ?? ''] ?? PARSER_REFUSALS.default;
+  const problem = problemFor(new DomainError(refusal.code, refusal.detail));
   const body = JSON.stringify(problem);
   socket.end(
-    `HTTP/1.1 ${problem.status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+    `HTTP/1.1 ${problem.status} ${refusal.reason}\r\n` +
       'Content-Type: application/problem+json\r\n' +
       `Content-Length: ${Buffer.byteLength(body)}\r\n` +
       'Connection: close\r\n\r\n' +
       body,
   );
 }
+
+/** What Node's HTTP parser refuses, by its error code, as the client is told. */
+const PARSER_REFUSALS: Record<string, { code: ErrorCode; reason: string; detail: string }> = {
+  HPE_HEADER_OVERFLOW: {
+    code: 'HEADERS_TOO_LARGE',
+    reason: 'Request Header Fields Too Large',
+    detail: 'the request line and headers must be at most 16 KiB in all; ids and query values are far shorter',
+  },
+  // A method no HTTP server knows; one this API does not take on a path answers 405 with Allow.
+  HPE_INVALID_METHOD: { code: 'METHOD_NOT_IMPLEMENTED', reason: 'Not Implemented', detail: 'the request method is not one this service knows' },
+  default: { code: 'MALFORMED_REQUEST', reason: 'Bad Request', detail: 'the request could not be parsed as HTTP/1.1' },
+};
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'ECONNABORTED']);
 

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import net from 'node:net';
 /** A small HTTP client for the API tests: JSON in, status + headers + parsed body out. */
 export interface Reply<T = any> {
   status: number;
@@ -60,5 +61,18 @@ export function rawRequest(
     request.on('timeout', () => request.destroy(new Error(`${method} ${path}: no answer in 30 s`)));
     request.on('error', reject);
     request.end(options.body);
+  });
+}
+
+/** Bytes written straight to the server's socket, for requests no HTTP client will send; the answer as text. */
+export function rawExchange(base: string, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const url = new URL(base);
+    const socket = net.connect(Number(url.port), url.hostname, () => socket.write(request));
+    let answer = '';
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no answer in 10 s')));
   });
 }

@@ -9,6 +9,7 @@ import { bucketStarts } from '../../src/clickhouse/analytics';
 import { encodeCursor, OrderView } from '../../src/clickhouse/orderQueries';
 import { AppDeps, createApp } from '../../src/api/app';
 import type { AcceptedCommand, OrderCommands, ReadModels } from '../../src/api/ports';
+import { answerClientError } from '../../src/api/problem';
 import { DomainError } from '../../src/domain/errors';
 import { toAmount } from '../../src/domain/money';
 import { decide, evolve, ORDER_STATUSES, OrderCommand, OrderEvent, OrderState, OrderStatus, snapshot } from '../../src/domain/order';
@@ -215,6 +216,7 @@ export async function startInMemoryApi(overrides: Partial<AppDeps> = {}): Promis
     ...overrides,
   });
   const server = http.createServer(app.callback());
+  server.on('clientError', answerClientError);
   let requests = 0;
   server.on('request', () => (requests += 1));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

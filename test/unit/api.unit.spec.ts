@@ -6,7 +6,7 @@
 import { gzipSync } from 'node:zlib';
 import pino from 'pino';
 import { LIMITS } from '../../src/domain/commands';
-import { call, expectProblem, rawRequest } from '../support/http';
+import { call, expectProblem, rawExchange, rawRequest } from '../support/http';
 import { InMemoryApi, startInMemoryApi } from '../support/inMemory';
 import { TEST_KEYS } from '../support/keys';
 
@@ -238,6 +238,13 @@ describe('HTTP manners', () => {
     expect(String(reply.headers.allow).split(', ').sort()).toEqual(allow.split(', ').sort());
     expect(reply.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(JSON.parse(reply.body).code).toBe('METHOD_NOT_ALLOWED');
+  });
+
+  it('answers a method no server knows with 501 as problem+json', async () => {
+    const answer = await rawExchange(api.url, 'FROB /orders HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 501 Not Implemented\r\n/);
+    expect(answer).toContain('Content-Type: application/problem+json');
+    expect(answer).toContain('"code":"METHOD_NOT_IMPLEMENTED"');
   });
 
   it('answers OPTIONS with 204 and Allow', async () => {
