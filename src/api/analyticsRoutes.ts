@@ -99,7 +99,11 @@ export const analyticsSql = route({
         .max(ANALYST_LIMITS.maxSqlLength)
         .meta({ description: 'One SELECT (or WITH … SELECT) statement', examples: ['SELECT count() FROM orders.orders_by_id FINAL'] }),
       params: z
-        .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.union([SCALAR, z.array(SCALAR).max(10_000)]))
+        .record(
+          z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
+          z.union([SCALAR, z.array(SCALAR).max(10_000)], { error: 'must be a string, a number, a boolean or a list of them' }),
+          { error: (issue) => (issue.code === 'invalid_key' ? 'is not a parameter name (letters, digits and _, at most 64)' : undefined) },
+        )
         .optional()
         .meta({
           description: 'Values for {name:Type} placeholders: strings, numbers, booleans or lists of them',

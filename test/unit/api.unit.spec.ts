@@ -145,6 +145,16 @@ describe('a request the schemas refuse', () => {
     expect(refused(reply.body)[field]).toBe(message);
   });
 
+  it('POST /analytics/sql: 400 naming a bad parameter or an unknown field, before any SQL is looked at', async () => {
+    const reply = await call(api.url, 'POST', '/analytics/sql', { json: { sql: 'SELECT {x:String}', params: { 'x y': 1, x: { nested: true } }, extra: 1 } });
+    expectProblem(reply, 400, 'VALIDATION_FAILED');
+    expect(refused(reply.body)).toEqual({
+      'params.x y': 'is not a parameter name (letters, digits and _, at most 64)',
+      'params.x': 'must be a string, a number, a boolean or a list of them',
+      extra: 'is not a known field',
+    });
+  });
+
   it('reads a date as midnight UTC and a date-time with its zone', async () => {
     const reply = await call(api.url, 'GET', '/stats/orders?from=2026-11-01&to=2026-11-02T01:30:00%2B02:00');
     expect(reply.body).toMatchObject({ from: '2026-11-01T00:00:00.000Z', to: '2026-11-01T23:30:00.000Z' });
