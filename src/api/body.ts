@@ -16,11 +16,12 @@ export async function readJsonBody(ctx: Context): Promise<unknown> {
     const body: unknown = await coBody.json(ctx.req, { limit: LIMITS.maxBodyBytes, strict: false });
     return body === '' ? undefined : body;
   } catch (error) {
-    throw refusal(ctx, error as Error & { status?: number; type?: string });
+    throw refusalOf(ctx, error as Error & { status?: number }) ?? error;
   }
 }
 
-function refusal(ctx: Context, error: Error & { status?: number; type?: string }): DomainError {
+/** The refusal a failed read of the body makes, or undefined for a failure of the service's own. */
+function refusalOf(ctx: Context, error: Error & { status?: number }): DomainError | undefined {
   if (error.status === 413) {
     // Let the rest of the body drain rather than leave it unread on the connection.
     ctx.req.resume();
@@ -29,8 +30,10 @@ function refusal(ctx: Context, error: Error & { status?: number; type?: string }
   if (error.status === 415) {
     return new DomainError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${ctx.get('Content-Encoding')} is not supported; send identity, gzip, deflate or br`);
   }
-  if (error instanceof SyntaxError || error.status === 400) {
+  if (error instanceof SyntaxError) {
     return new DomainError('VALIDATION_FAILED', `body: is not valid JSON (${error.message})`, [{ field: 'body', message: 'is not valid JSON' }]);
   }
-  return error as DomainError;
+  // A body shorter than its Content-Length, or a client gone before it was sent.
+  if (error.status === 400) return new DomainError('MALFORMED_REQUEST', `the body could not be read (${error.message})`);
+  return undefined;
 }
