@@ -1,9 +1,9 @@
 /**
  * The router, built from the route declarations: each route admits its callers (./auth.ts), reads
- * its path, query, headers and body through its schemas (./request.ts), then runs its handler. A request no route
- * takes is answered here too: 405 with `Allow` for a method the path does not have (any method,
- * TRACE and PROPFIND included), 204 with `Allow` for OPTIONS, 404 for a path that does not exist.
- * Outside the open routes, only a caller with a valid key learns which paths exist.
+ * its path, query, headers and body through its schemas (./request.ts), then runs its handler. A
+ * request no route takes is answered here too: 405 with `Allow` for a method the path does not
+ * have (any method, TRACE and PROPFIND included), 204 with `Allow` for OPTIONS, 404 for a path that
+ * does not exist. Outside the open routes, only a caller with a valid key learns which paths exist.
  */
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
