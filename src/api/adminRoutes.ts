@@ -2,10 +2,13 @@ import Router from '@koa/router';
 import { PassThrough } from 'node:stream';
 import { DomainError } from '../domain/errors';
 import type { RebuildProgress, RebuildSummary } from '../clickhouse/rebuild';
+import type { RedeliveryReport } from '../temporal/redelivery';
 
 export interface AdminRouteDeps {
   /** Refills the read models from the event log (in the process that holds the database). */
   rebuild: (onProgress: (progress: RebuildProgress) => void) => Promise<RebuildSummary>;
+  /** Asks every order holding an event the log refused to deliver it again. */
+  redeliver: () => Promise<RedeliveryReport>;
 }
 
 /**
@@ -34,6 +37,11 @@ export function adminRoutes(deps: AdminRouteDeps): Router {
         running = false;
         stream.end();
       });
+  });
+  // Once the cause of a refusal is fixed: each order delivers its held events again, in order.
+  router.post('/admin/events/redeliver', async (ctx) => {
+    ctx.status = 202;
+    ctx.body = await deps.redeliver();
   });
   return router;
 }

@@ -9,7 +9,6 @@ import { authMiddleware, AuthOptions } from './auth';
 import { problemMiddleware } from './problem';
 import { orderRoutes, OrderRouteDeps } from './orderRoutes';
 import { adminRoutes, AdminRouteDeps } from './adminRoutes';
-import { benchRoutes } from './benchRoutes';
 import { docsRoutes } from './docsRoutes';
 import { dashboardRoutes, DashboardOptions } from './dashboardRoutes';
 import { analyticsRoutes } from './analyticsRoutes';
@@ -18,6 +17,8 @@ import { commandTypeOf, Metrics } from '../metrics';
 export interface Readiness {
   ready: boolean;
   checks: Record<string, 'ok' | string>;
+  /** What an operator should know that does not make the service unready (events the log refused). */
+  detail?: Record<string, unknown>;
 }
 
 export interface AppDeps extends OrderRouteDeps, Partial<AdminRouteDeps> {
@@ -28,8 +29,6 @@ export interface AppDeps extends OrderRouteDeps, Partial<AdminRouteDeps> {
   dashboard?: DashboardOptions;
   auth: AuthOptions;
   readiness: () => Promise<Readiness>;
-  /** Set: the routes of `npm run bench` (ENABLE_BENCH_ROUTES=1). */
-  bench?: { deliverySlots: number };
 }
 
 /** Route patterns, not paths, label the metrics: an id in a label would grow without bound. */
@@ -99,7 +98,7 @@ export function createApp(deps: AppDeps): Koa {
   health.get('/readyz', async (ctx) => {
     const readiness = await deps.readiness();
     ctx.status = readiness.ready ? 200 : 503;
-    ctx.body = { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks };
+    ctx.body = { status: readiness.ready ? 'ready' : 'not ready', checks: readiness.checks, ...(readiness.detail ? { detail: readiness.detail } : {}) };
   });
 
   if (deps.metrics) {
@@ -111,8 +110,7 @@ export function createApp(deps: AppDeps): Koa {
   }
 
   const routers = [health, docsRoutes(), dashboardRoutes(deps.dashboard ?? { namespace: 'default' }), orderRoutes(deps), analyticsRoutes(deps.ch, deps.now)];
-  if (deps.rebuild) routers.push(adminRoutes({ rebuild: deps.rebuild }));
-  if (deps.bench) routers.push(benchRoutes({ ch: deps.ch, log: deps.log, ...deps.bench }));
+  if (deps.rebuild && deps.redeliver) routers.push(adminRoutes({ rebuild: deps.rebuild, redeliver: deps.redeliver }));
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods({ throw: true }));

@@ -176,6 +176,15 @@ export const OPERATIONS: Operation[] = [
     errors: ['REBUILD_RUNNING'],
   },
   {
+    method: 'post',
+    path: '/admin/events/redeliver',
+    operationId: 'redeliverRefusedEvents',
+    summary: 'Ask every order holding an event the event log refused to deliver it again (once the cause is fixed)',
+    role: 'admin',
+    responses: { 202: { description: 'The orders asked; each delivers its held events in order', schema: 'Redelivery' } },
+    errors: [],
+  },
+  {
     method: 'get',
     path: '/healthz',
     operationId: 'health',
@@ -385,7 +394,24 @@ const COMPONENTS: Record<string, Schema> = {
   Readiness: {
     type: 'object',
     required: ['status', 'checks'],
-    properties: { status: { enum: ['ready', 'not ready'] }, checks: { type: 'object', additionalProperties: { type: 'string' } } },
+    properties: {
+      status: { enum: ['ready', 'not ready'] },
+      checks: { type: 'object', additionalProperties: { type: 'string' } },
+      detail: {
+        type: 'object',
+        description: 'What an operator should know that does not make the service unready',
+        properties: {
+          refusedEvents: {
+            type: 'object',
+            properties: {
+              waiting: { type: 'integer' },
+              oldest: { type: 'array', items: ref('RefusedEvent') },
+              action: { type: 'string' },
+            },
+          },
+        },
+      },
+    },
   },
   RevenueSeries: {
     type: 'object',
@@ -430,6 +456,20 @@ const COMPONENTS: Record<string, Schema> = {
       rowCount: { type: 'integer' },
       statistics: { type: 'object', properties: { elapsedSeconds: { type: 'number' }, rowsRead: { type: 'integer' }, bytesRead: { type: 'integer' } } },
     },
+  },
+  Redelivery: {
+    type: 'object',
+    required: ['asked', 'failed', 'remaining'],
+    properties: {
+      asked: { type: 'array', items: ref('RefusedEvent') },
+      failed: { type: 'array', items: { type: 'object', properties: { orderId: { type: 'string' }, error: { type: 'string' } } } },
+      remaining: { type: 'integer', description: 'refused events left for a further call' },
+    },
+  },
+  RefusedEvent: {
+    type: 'object',
+    required: ['orderId', 'eventId', 'version', 'reason', 'refusedAt'],
+    properties: { orderId: { type: 'string' }, eventId: { type: 'string' }, version: { type: 'integer' }, reason: { type: 'string' }, refusedAt: instant },
   },
   RebuildLine: { type: 'object', properties: { progress: { type: 'object' }, done: { type: 'object' }, error: { type: 'string' } } },
   Problem: {
