@@ -4,7 +4,8 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { RecordedEvent } from '../src/domain/order';
-import { EventRefusedError, eventLogFields, type EventLogWriter } from '../src/clickhouse/eventLog';
+import { eventLogFields, type EventLogWriter } from '../src/clickhouse/eventLog';
+import { EventRefusedError } from '../src/clickhouse/refusal';
 import type { RefusedEvents } from '../src/clickhouse/refusedEvents';
 import type { Logger } from '../src/logger';
 import type { Metrics } from '../src/metrics';

@@ -7,6 +7,7 @@
 import type { ClickHouse } from './client';
 import type { OrderEvent, RecordedEvent } from '../domain/order';
 import { toDecimalString } from '../domain/money';
+import { EventRefusedError, isRefusal, refusalReason } from './refusal';
 
 export interface EventRow {
   event_id: string;
@@ -165,8 +166,8 @@ async function readModelsReached(ch: ClickHouse, rows: EventRow[]) {
  * The default most rows in one insert, about 80 ms of chDB's time here. A backlog (every activity
  * slot delivering at once: 2,000 deliveries of up to 4 events) then fills two batches that take
  * turns: while one is written, the callers the other's insert answered come back with their next
- * events, which are asked about, so the inserts run back to back. With room for all 8,000 rows in
- * one batch, each insert waited for its callers' work in between.
+ * events, which are asked about, so the inserts run back to back. A batch with room for all 8,000
+ * rows would make each insert wait for its callers' work in between.
  */
 const MAX_BATCH_ROWS = 4000;
 
@@ -203,53 +204,6 @@ export interface EventLogWriterOptions {
   minIntervalMs?: number;
   /** Called after each insert with the rows it carried, for metrics and tests. */
   onBatch?: (rows: EventRow[], millis: number, error?: unknown) => void;
-}
-
-/**
- * ClickHouse errors that refuse the data itself (a value a column cannot hold, a constraint it
- * breaks): the same rows sent again are refused again, so retrying them cannot help.
- */
-const REFUSALS = new Set([
-  'ARGUMENT_OUT_OF_BOUND',
-  'CANNOT_CONVERT_TYPE',
-  'DECIMAL_OVERFLOW',
-  'ILLEGAL_TYPE_OF_ARGUMENT',
-  'INCORRECT_DATA',
-  'NO_SUCH_COLUMN_IN_TABLE',
-  'TOO_LARGE_STRING_SIZE',
-  'TYPE_MISMATCH',
-  'VALUE_IS_OUT_OF_RANGE_OF_DATA_TYPE',
-  'VIOLATED_CONSTRAINT',
-]);
-
-/** Whether ClickHouse refused an insert for its data (anything else, an outage say, is retried). */
-export function isRefusal(error: unknown): boolean {
-  const type = (error as { type?: unknown } | undefined)?.type;
-  return typeof type === 'string' && (type.startsWith('CANNOT_PARSE') || REFUSALS.has(type));
-}
-
-/** The event log refused an event for good; the events offered before it (if any) are in. */
-export class EventRefusedError extends Error {
-  readonly eventId: string;
-  readonly orderId: string;
-  readonly version: number;
-
-  constructor(
-    row: EventRow,
-    readonly reason: string,
-  ) {
-    super(`the event log refused event ${row.event_id}: ${reason}`);
-    this.name = 'EventRefusedError';
-    this.eventId = row.event_id;
-    this.orderId = row.order_id;
-    this.version = row.version;
-  }
-}
-
-function reasonOf(error: unknown): string {
-  const type = (error as { type?: unknown }).type;
-  const message = error instanceof Error ? error.message : String(error);
-  return typeof type === 'string' ? `${type}: ${message.trim()}` : message;
 }
 
 /**
@@ -462,7 +416,7 @@ export class EventLogWriter {
         written.push(row);
       } catch (error) {
         if (isRefusal(error)) {
-          const refused = new EventRefusedError(row, reasonOf(error));
+          const refused = new EventRefusedError(row, refusalReason(error));
           held.set(row.order_id, refused);
           pending.reject(refused);
         } else {
@@ -485,7 +439,7 @@ export class EventLogWriter {
     return this.lastStarted + (this.options.minIntervalMs ?? 0);
   }
 
-  /** Whether the next insert should wait: within the interval, more events expected, not full yet. */
+  /** Whether the next insert should wait: within the interval, more events announced, not full yet. */
   private companyDue(): boolean {
     if (this.closed || Date.now() >= this.intervalEnd() || this.announced === 0) return false;
     return this.queue.reduce((sum, pending) => sum + pending.rows.length, 0) < this.maxBatchRows;

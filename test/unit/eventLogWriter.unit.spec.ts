@@ -3,7 +3,8 @@
  * hears back only once the insert holding its events has succeeded (or failed), and an event the
  * log already holds, or that two callers offer, is written once.
  */
-import { EventLogWriter, EventRefusedError, EventRow } from '../../src/clickhouse/eventLog';
+import { EventLogWriter, EventRow } from '../../src/clickhouse/eventLog';
+import { EventRefusedError } from '../../src/clickhouse/refusal';
 import { decide, evolve, RecordedEvent, recorded } from '../../src/domain/order';
 
 function created(orderId: string): RecordedEvent[] {
