@@ -21,27 +21,8 @@ import { toAmount } from '../domain/money';
 import { lineTotalCents } from '../domain/order';
 import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderState } from '../domain/order';
 import type { orderWorkflow } from '../../workflows/order';
-import {
-  AppendReceipt,
-  cancelOrderSignal,
-  cancelOrderUpdate,
-  changeOrderStatusSignal,
-  changeOrderStatusUpdate,
-  CommandAnswer,
-  CommandOutcome,
-  createOrderSignal,
-  createOrderUpdate,
-  CUSTOMER_ID_ATTRIBUTE,
-  eventsAppendedSignal,
-  findOutcome,
-  getCommandOutcomeQuery,
-  getOrderQuery,
-  ORDER_STATUS_ATTRIBUTE,
-  ORDER_TOTAL_ATTRIBUTE,
-  orderWorkflowId,
-  OrderWorkflowResult,
-  redeliverEventsSignal,
-} from '../../workflows/messages';
+import * as messages from '../../workflows/messages';
+import type { AppendReceipt, CommandAnswer, CommandOutcome, OrderWorkflowResult } from '../../workflows/messages';
 
 type OrderHandle = WorkflowHandle<typeof orderWorkflow>;
 type StatusCommand = ChangeOrderStatus | CancelOrder;
@@ -60,7 +41,7 @@ export class OrderWorkflows {
 
   /** Starts the order's workflow and applies its create command in one step (an Update-with-Start). */
   create(command: CreateOrder): Promise<CommandAnswer> {
-    return this.client.workflow.executeUpdateWithStart(createOrderUpdate, {
+    return this.client.workflow.executeUpdateWithStart(messages.createOrderUpdate, {
       args: [command],
       updateId: command.commandId,
       // A start operation can be used once: a resend builds its own.
@@ -72,7 +53,7 @@ export class OrderWorkflows {
   async createAsync(command: CreateOrder): Promise<void> {
     await this.client.workflow.signalWithStart<typeof orderWorkflow, [CreateOrder]>('orderWorkflow', {
       ...this.startOptions(command),
-      signal: createOrderSignal,
+      signal: messages.createOrderSignal,
       signalArgs: [command],
     });
   }
@@ -81,23 +62,23 @@ export class OrderWorkflows {
   update(command: StatusCommand, receipt: AppendReceipt | undefined): Promise<CommandAnswer> {
     const handle = this.handle(command.orderId);
     const options = { updateId: command.commandId };
-    if (command.type === 'CancelOrder') return handle.executeUpdate(cancelOrderUpdate, { ...options, args: receipt ? [command, receipt] : [command] });
-    return handle.executeUpdate(changeOrderStatusUpdate, { ...options, args: receipt ? [command, receipt] : [command] });
+    if (command.type === 'CancelOrder') return handle.executeUpdate(messages.cancelOrderUpdate, { ...options, args: receipt ? [command, receipt] : [command] });
+    return handle.executeUpdate(messages.changeOrderStatusUpdate, { ...options, args: receipt ? [command, receipt] : [command] });
   }
 
   signal(command: StatusCommand): Promise<void> {
     const handle = this.handle(command.orderId);
-    return command.type === 'CancelOrder' ? handle.signal(cancelOrderSignal, command) : handle.signal(changeOrderStatusSignal, command);
+    return command.type === 'CancelOrder' ? handle.signal(messages.cancelOrderSignal, command) : handle.signal(messages.changeOrderStatusSignal, command);
   }
 
   /** A receipt alone, for an order no command will follow. */
   sendReceipt(orderId: string, receipt: AppendReceipt): Promise<void> {
-    return this.handle(orderId).signal(eventsAppendedSignal, receipt);
+    return this.handle(orderId).signal(messages.eventsAppendedSignal, receipt);
   }
 
   /** Asks the order to deliver the events the event log refused again. */
   redeliver(orderId: string): Promise<void> {
-    return this.handle(orderId).signal(redeliverEventsSignal);
+    return this.handle(orderId).signal(messages.redeliverEventsSignal);
   }
 
   /**
@@ -118,8 +99,8 @@ export class OrderWorkflows {
         }
       }
       const [state, outcome] = await Promise.all([
-        handle.query(getOrderQuery),
-        commandId === undefined ? undefined : handle.query(getCommandOutcomeQuery, commandId),
+        handle.query(messages.getOrderQuery),
+        commandId === undefined ? undefined : handle.query(messages.getCommandOutcomeQuery, commandId),
       ]);
       return { state, outcome: outcome ?? undefined };
     } catch (error) {
@@ -132,18 +113,18 @@ export class OrderWorkflows {
   async resetStickyQueue(orderId: string): Promise<void> {
     await this.client.workflowService.resetStickyTaskQueue({
       namespace: this.client.options.namespace,
-      execution: { workflowId: orderWorkflowId(orderId) },
+      execution: { workflowId: messages.orderWorkflowId(orderId) },
     });
   }
 
   private handle(orderId: string): OrderHandle {
-    return this.client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId));
+    return this.client.workflow.getHandle<typeof orderWorkflow>(messages.orderWorkflowId(orderId));
   }
 
   private startOptions(command: CreateOrder) {
     const totalCents = command.items.reduce((sum, line) => sum + lineTotalCents(line), 0);
     return {
-      workflowId: orderWorkflowId(command.orderId),
+      workflowId: messages.orderWorkflowId(command.orderId),
       taskQueue: this.taskQueue,
       args: [{ orderId: command.orderId }] as Parameters<typeof orderWorkflow>,
       // An orderId is used once: a running order takes the create as a (rejected or repeated)
@@ -152,16 +133,19 @@ export class OrderWorkflows {
       workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
       staticSummary: `Order ${command.orderId} for ${command.customerName}`,
       typedSearchAttributes: new TypedSearchAttributes([
-        { key: ORDER_STATUS_ATTRIBUTE, value: 'PENDING' },
-        { key: CUSTOMER_ID_ATTRIBUTE, value: command.customerId },
-        { key: ORDER_TOTAL_ATTRIBUTE, value: toAmount(totalCents) },
+        { key: messages.ORDER_STATUS_ATTRIBUTE, value: 'PENDING' },
+        { key: messages.CUSTOMER_ID_ATTRIBUTE, value: command.customerId },
+        { key: messages.ORDER_TOTAL_ATTRIBUTE, value: toAmount(totalCents) },
       ]),
     };
   }
 }
 
 function outcomeIn(result: OrderWorkflowResult, commandId: string): CommandOutcome | undefined {
-  return findOutcome({ createdAt: result.state?.createdAt, createCommandId: result.createCommandId, recentCommands: result.recentCommands }, commandId);
+  return messages.findOutcome(
+    { createdAt: result.state?.createdAt, createCommandId: result.createCommandId, recentCommands: result.recentCommands },
+    commandId,
+  );
 }
 
 function grpcCode(error: unknown): number | undefined {

@@ -392,12 +392,18 @@ describe('when commands arrive as signals', () => {
     await eventually(async () => ((await handle.query(getOrderQuery))?.status === 'CONFIRMED' ? true : undefined));
   });
 
-  it('records an invalid signal as rejected and never applies it', async () => {
+  /** A PENDING order sent a signal that skips ahead to DELIVERED. */
+  async function signalledOutOfTurn() {
     const command = createCommand();
     await gateway.create(command);
     const bad = status(command.orderId, 'DELIVERED');
     const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
     await handle.signal(changeOrderStatusSignal, bad);
+    return { command, bad, handle };
+  }
+
+  it('records an invalid signal as rejected and never applies it', async () => {
+    const { command, bad, handle } = await signalledOutOfTurn();
     const outcome = await eventually(async () => (await handle.query(getCommandOutcomeQuery, bad.commandId)) ?? undefined);
     expect(outcome).toMatchObject({ accepted: false, code: 'INVALID_TRANSITION' });
     expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'PENDING', version: 1 });
@@ -405,11 +411,7 @@ describe('when commands arrive as signals', () => {
   });
 
   it('refuses a repeated invalid signal again, and the order carries on', async () => {
-    const command = createCommand();
-    await gateway.create(command);
-    const bad = status(command.orderId, 'DELIVERED');
-    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
-    await handle.signal(changeOrderStatusSignal, bad);
+    const { command, bad, handle } = await signalledOutOfTurn();
     await handle.signal(changeOrderStatusSignal, bad);
     await eventually(async () => (await handle.query(getCommandOutcomeQuery, bad.commandId)) ?? undefined);
     expect(await gateway.changeStatus(status(command.orderId, 'CONFIRMED'))).toMatchObject({ status: 'CONFIRMED', version: 2 });
