@@ -34,7 +34,9 @@ export function createActivities({ eventLog, refusedEvents, log, metrics }: Acti
      */
     async deliverOrderEvents(events: RecordedEvent[], held: EventRefusal | null): Promise<EventRefusal | null> {
       if (!Array.isArray(events)) throw ApplicationFailure.nonRetryable('events must be an array', 'VALIDATION_FAILED');
-      const ids = { ...eventLogFields(events), attempt: Context.current().info.attempt };
+      // The ids a grep follows a command by, and which activity and workflow this is.
+      const { activityType, workflowExecution, attempt } = Context.current().info;
+      const ids = { ...eventLogFields(events), workflowId: workflowExecution?.workflowId, activityType, attempt };
       if (metrics && ids.attempt > 1) metrics.appendRetries.inc();
       let written: number;
       try {
