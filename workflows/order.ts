@@ -25,7 +25,7 @@ import {
   OrderWorkflowResult,
   redeliverEventsSignal,
 } from './messages';
-import { asFailure, OrderEntity } from './orderEntity';
+import { Applied, asFailure, OrderEntity } from './orderEntity';
 import { Outbox } from './outbox';
 import { publishStatus, showDetails } from './visibility';
 
@@ -54,6 +54,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     await condition(() => outbox.isDue || (order.isTerminal && outbox.isEmpty) || workflowInfo().continueAsNewSuggested);
     if (outbox.isDue) {
       if (await outbox.receiptWithin(DELIVERY_DELAY)) continue;
+      // No receipt came in time, nor a command carrying one: the order has settled.
       publishStatus(order.state!);
       await outbox.deliver();
       showDetails(order.state!, outbox);
@@ -70,22 +71,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
 
 /** Wires the order's Updates, Signals and Queries to its entity and its outbox. */
 function takeMessages(order: OrderEntity, outbox: Outbox): void {
-  const apply = (command: OrderCommand) => {
-    const applied = order.apply(command);
-    if (applied.events.length > 0) {
-      outbox.add(applied.events);
-      showDetails(order.state!, outbox);
-    }
-    return applied;
-  };
   const takeReceipt = (receipt: AppendReceipt | undefined): void => {
     if (typeof receipt?.appendedThrough === 'number') outbox.settle(receipt.appendedThrough);
   };
-
   const update = async (command: OrderCommand, receipt?: AppendReceipt): Promise<CommandAnswer> => {
     takeReceipt(receipt);
     try {
-      const { answer } = apply(command);
+      const { answer } = apply(order, outbox, command);
       return { ...answer, eventsToAppend: outbox.toAppend(answer.version) };
     } catch (error) {
       throw asFailure(error);
@@ -99,14 +91,7 @@ function takeMessages(order: OrderEntity, outbox: Outbox): void {
       throw asFailure(error);
     }
   };
-  const signal = (command: OrderCommand): void => {
-    try {
-      if (apply(command).events.length > 0) outbox.deliverSoon();
-    } catch (error) {
-      if (error instanceof DomainError) order.reject(command, error);
-      else throw error;
-    }
-  };
+  const signal = (command: OrderCommand): void => applyUnanswered(order, outbox, command);
 
   setHandler(createOrderUpdate, update, { validator: validate });
   setHandler(changeOrderStatusUpdate, update, { validator: validate });
@@ -118,4 +103,27 @@ function takeMessages(order: OrderEntity, outbox: Outbox): void {
   setHandler(redeliverEventsSignal, () => outbox.redeliver());
   setHandler(getOrderQuery, () => order.state ?? null);
   setHandler(getCommandOutcomeQuery, (commandId) => order.outcomeOf(commandId) ?? null);
+}
+
+/** Applies a command: its events enter the outbox, and the Web UI shows the order as it now is. Throws a DomainError. */
+function apply(order: OrderEntity, outbox: Outbox, command: OrderCommand): Applied {
+  const applied = order.apply(command);
+  if (applied.events.length > 0) {
+    outbox.add(applied.events);
+    showDetails(order.state!, outbox);
+  }
+  return applied;
+}
+
+/**
+ * Applies a command no caller waits on (a signal's): a refusal is kept as the command's outcome,
+ * and its events are delivered at once, since no caller will append them.
+ */
+function applyUnanswered(order: OrderEntity, outbox: Outbox, command: OrderCommand): void {
+  try {
+    if (apply(order, outbox, command).events.length > 0) outbox.deliverSoon();
+  } catch (error) {
+    if (error instanceof DomainError) order.reject(command, error);
+    else throw error;
+  }
 }
