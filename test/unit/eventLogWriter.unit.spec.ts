@@ -127,7 +127,7 @@ describe('the event log writer', () => {
     }
     for (const insert of sink.inserts.slice(finished)) insert.finish();
     expect(await Promise.all(all)).toEqual([1, 1, 1, 1]);
-    // Before, the first offer went alone and, with it, one caller out of step for good: [a], [b c], [d e], [f g], [h].
+    // Were the first offer taken alone, one caller would stay out of step for good: [a], [b c], [d e], [f g], [h].
     expect(sink.inserts.map((insert) => insert.rows.map((row) => row.order_id).join(' '))).toEqual(['a b', 'c d', 'e f', 'g h']);
   });
 
