@@ -5,54 +5,56 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { RecordedEvent } from '../src/domain/order';
 import { eventLogFields, type EventLogWriter } from '../src/clickhouse/eventLog';
+import { EventRefusedError } from '../src/clickhouse/refusal';
+import type { RefusedEvents } from '../src/clickhouse/refusedEvents';
+import type { Logger } from '../src/logger';
 import type { Metrics } from '../src/metrics';
+import type { EventRefusal } from '../workflows/messages';
 
 export interface ActivityDeps {
-  eventLog: EventLogWriter;
+  eventLog: Pick<EventLogWriter, 'append'>;
+  /** Where a refused event is recorded for operators, and marked redelivered. */
+  refusedEvents: RefusedEvents;
+  /** The service's logger: it drops lines below its level before building them. */
+  log: Logger;
   metrics?: Metrics;
-  /**
-   * Whether the worker's logger keeps info lines (default true). When it does not, a delivery
-   * does not write its "events delivered" line at all: the SDK builds an activity's log metadata
-   * (its whole info) before any level is looked at, a tenth of a delivery's time in a backlog.
-   */
-  logsInfo?: boolean;
 }
 
-export function createActivities({ eventLog, metrics, logsInfo = true }: ActivityDeps) {
-  /** Offers an order's events to the event log, which writes those it does not hold yet. */
-  async function deliver(events: RecordedEvent[]): Promise<number> {
-    if (!Array.isArray(events)) throw ApplicationFailure.nonRetryable('events must be an array', 'VALIDATION_FAILED');
-    if (metrics && Context.current().info.attempt > 1) metrics.appendRetries.inc();
-    try {
-      const written = await eventLog.append(events);
-      if (logsInfo) Context.current().log.info('events delivered', { ...eventLogFields(events), written, alreadyInLog: events.length - written });
-      return written;
-    } catch (error) {
-      Context.current().log.warn('delivering events failed; will retry', {
-        ...eventLogFields(events),
-        error: error instanceof Error ? error.message : String(error),
-      });
-      throw error;
-    }
-  }
-
+export function createActivities({ eventLog, refusedEvents, log, metrics }: ActivityDeps) {
   return {
     /**
      * The workflow's delivery of its outbox, some time after the commands were answered: the API
-     * appends a command's events itself before answering, so usually every event is in the log
-     * already and nothing is written. This makes sure of it when the API could not (it crashed,
-     * or ClickHouse was away). Safe to retry: events carry deterministic ids.
+     * appends a command's events itself before answering, so this runs only when it could not
+     * (it crashed, ClickHouse was away) or no caller was there to append (a signal). It writes
+     * whatever the log does not hold yet. Safe to retry: events carry deterministic ids.
+     *
+     * Answers null once every event is in, or the refusal when the log refused one for good: that
+     * event is then recorded for operators, and it and the later ones stay in the workflow. `held`
+     * is the refusal these events were held by, cleared here once they went in.
      */
-    async deliverOrderEvents(events: RecordedEvent[]): Promise<number> {
-      return deliver(events);
-    },
-
-    /**
-     * The delivery of workflows that ran before the API appended events itself (still scheduled
-     * when their histories replay): the same, at once after each command.
-     */
-    async recordOrderEvents(events: RecordedEvent[]): Promise<void> {
-      await deliver(events);
+    async deliverOrderEvents(events: RecordedEvent[], held: EventRefusal | null): Promise<EventRefusal | null> {
+      if (!Array.isArray(events)) throw ApplicationFailure.nonRetryable('events must be an array', 'VALIDATION_FAILED');
+      // The ids a grep follows a command by, and which activity and workflow this is.
+      const { activityType, workflowExecution, attempt } = Context.current().info;
+      const ids = { ...eventLogFields(events), workflowId: workflowExecution?.workflowId, activityType, attempt };
+      if (metrics && ids.attempt > 1) metrics.appendRetries.inc();
+      let written: number;
+      try {
+        written = await eventLog.append(events);
+      } catch (error) {
+        if (!(error instanceof EventRefusedError)) {
+          log.warn({ ...ids, err: error }, 'delivering events failed; will retry');
+          throw error;
+        }
+        const refused = events.find(({ event }) => event.eventId === error.eventId)!;
+        await refusedEvents.record(refused, error.reason);
+        metrics?.eventsRefused.inc();
+        log.error({ ...ids, eventId: error.eventId, reason: error.reason }, 'the event log refused an event; it waits in its workflow for a redelivery');
+        return { eventId: error.eventId, version: refused.event.version, reason: error.reason };
+      }
+      if (held) await refusedEvents.redelivered(held.eventId);
+      log.info({ ...ids, written, alreadyInLog: events.length - written }, held ? 'refused events redelivered' : 'events delivered');
+      return null;
     },
   };
 }

@@ -1,12 +1,12 @@
 /**
  * `npm run bench` (full), `npm run bench -- --quick` (a few minutes), `--tiny` (a smoke run).
  * `--only a,c` runs some scenarios alone (a and b share a phase, as do a and e); `--concurrency 64`
- * runs (a) at some of its levels only; `--profile DIR` saves the service's CPU profile. They are
- * for finding where the time goes.
+ * runs (a) at some of its levels only; `--profile DIR` saves the service's CPU profile; `--floor
+ * no-append|bare` runs a floor variant (bench/floor/seams.ts). They are for finding where the time goes.
  *
- * Builds and starts the service as `npm start` does (`npm run build`, then the compiled service),
- * in a child process on a scratch data directory, and
- * measures, each against a baseline from the same run on the same machine:
+ * Builds and starts the service as `npm start` does (`npm run build`, then the compiled service,
+ * through bench/service.ts, which adds the benchmark's own server beside it), in a child process on
+ * a scratch data directory, and measures, each against a baseline from the same run on the same machine:
  *   a. commands end to end over HTTP at several concurrencies, against a no-op workflow doing the
  *      same start + three Updates on the same Temporal server, the two taking turns in rounds;
  *   b. projection lag: a command's 2xx until the change shows in the query API;
@@ -23,19 +23,21 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
-import { generatedCustomerCount, generatedCustomerId, generatedOrderId } from '../src/bench/generate';
-import type { QueryKind, QueryPlan, QueryTimings } from '../src/bench/direct';
-import type { IngestFigures } from '../src/bench/ingest';
-import { inTurns } from '../src/bench/inTurns';
+import { generatedCustomerCount, generatedCustomerId, generatedOrderId } from './server/generate';
+import type { QueryKind, QueryPlan, QueryTimings } from './server/direct';
+import type { IngestFigures } from './server/ingest';
+import { inTurns } from './inTurns';
 import { ORDER_STATUSES } from '../src/domain/order';
 import { ndjsonLines } from '../src/cli/apiClient';
 import { projectRoot } from '../src/paths';
 import { devServerDbFile, devServersUsing } from '../src/temporal/devServer';
 import { Background } from '../test/support/processes';
 import { freePort } from '../test/support/stack';
-import { distribution, Distribution, Scenario } from '../src/bench/stats';
-import { measureMachineSpeed } from '../src/bench/machineSpeed';
+import { distribution, Distribution, Scenario } from './stats';
+import { measureMachineSpeed } from './machineSpeed';
 import { noopUpdate } from './noopWorkflow';
+import { FLOORS, isFloor } from './floor/seams';
+import { bundleWorkflows } from '../src/temporal/worker';
 
 type Size = 'tiny' | 'quick' | 'full';
 
@@ -407,14 +409,20 @@ async function main(): Promise<void> {
   const onlyGiven = argument('--only');
   const levelsGiven = argument('--concurrency');
   const levels = concurrencyLevels(settings, levelsGiven);
-  // A run of some scenarios (or levels) only does not replace the figures of the last complete one.
-  const partial = onlyGiven !== undefined || levelsGiven !== undefined;
+  const floor = argument('--floor');
+  if (floor !== undefined && !isFloor(floor)) throw new Error(`--floor takes one of ${FLOORS.join(', ')} (got "${floor}")`);
+  // A run of some scenarios (or levels, or a floor variant) only does not replace the figures of the last complete one.
+  const partial = onlyGiven !== undefined || levelsGiven !== undefined || floor !== undefined;
   const only = new Set((onlyGiven ?? 'a,b,c,d,e').split(',').map((phase) => phase.trim()));
   const runs = (...phases: string[]) => phases.some((phase) => only.has(phase));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orders-bench-'));
   const port = await freePort();
   const temporalPort = await freePort();
+  const benchPort = await freePort();
   const api = `http://127.0.0.1:${port}`;
+  const bench = `http://127.0.0.1:${benchPort}`;
+  // A floor variant writes no read model to sample.
+  const lagSampleEvery = floor ? Number.MAX_SAFE_INTEGER : settings.lagSampleEvery;
   const started = new Date();
   say(`order service benchmark (${size}) on ${os.cpus().length} cpus, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; data in ${dataDir}`);
   // Before anything else runs: compare these between runs before comparing their rates.
@@ -426,9 +434,14 @@ async function main(): Promise<void> {
   // --profile DIR: the service writes a V8 CPU profile there when it stops (open it in Chrome's DevTools).
   const profileDir = argument('--profile');
   const profiling = profileDir ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profileDir)] : [];
-  say('building the service (npm run build, as npm start does) …');
+  say("building the service (npm run build, as npm start does) and the benchmark's entry point …");
+  // The benchmark's build first: it compiles the service's files too, which would make the
+  // workflow bundle the service's build writes look stale, were it the other way round.
+  execFileSync('npx', ['tsc', '-p', path.join('bench', 'tsconfig.json')], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
-  const service = new Background(process.execPath, [...profiling, path.join(root, 'dist', 'src', 'bin', 'start.js')], {
+  const bareBundle = path.join(dataDir, 'bare-workflow-bundle.js');
+  if (floor === 'bare') fs.writeFileSync(bareBundle, (await bundleWorkflows(require.resolve('./floor/bareWorkflow'))).code);
+  const service = new Background(process.execPath, [...profiling, path.join(root, 'dist', 'bench', 'service.js')], {
     cwd: root,
     env: {
       ...process.env,
@@ -436,7 +449,8 @@ async function main(): Promise<void> {
       PORT: String(port),
       TEMPORAL_DEV_PORT: String(temporalPort),
       TEMPORAL_UI_PORT: String(await freePort()),
-      ENABLE_BENCH_ROUTES: '1',
+      BENCH_PORT: String(benchPort),
+      ...(floor ? { BENCH_FLOOR: floor, BENCH_WORKFLOW_BUNDLE: bareBundle } : {}),
       LOG_LEVEL: 'warn',
       CI: '1',
     },
@@ -450,7 +464,12 @@ async function main(): Promise<void> {
     await untilReady(api, service, 180_000);
     apiKey = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
     // The compiled worker loads the bundle the build wrote; it warns when it had to bundle itself.
-    workflows = /bundling the workflows now/.test(service.output) ? 'bundled as the worker started' : 'dist/workflow-bundle.js';
+    workflows =
+      floor === 'bare'
+        ? 'bench/floor/bareWorkflow.ts, bundled by the bench'
+        : /bundling the workflows now/.test(service.output)
+          ? 'bundled as the worker started'
+          : 'dist/workflow-bundle.js';
     const [temporal] = devServersUsing(devServerDbFile(dataDir));
 
     // The baseline worker runs here, on the same Temporal server as the service.
@@ -477,7 +496,7 @@ async function main(): Promise<void> {
         rounds,
         (round) => {
           say(`    round ${round + 1} of ${rounds}, this service: ${inRound(round)} orders …`);
-          return cpuDuring(pids, () => commandsOverHttp(api, concurrency, inRound(round), settings.lagSampleEvery));
+          return cpuDuring(pids, () => commandsOverHttp(api, concurrency, inRound(round), lagSampleEvery));
         },
         (round) => {
           say(`    round ${round + 1} of ${rounds}, baseline: ${inRound(round)} no-op workflows × (start + 3 updates) on Temporal alone …`);
@@ -511,15 +530,17 @@ async function main(): Promise<void> {
     const peaks = watch.stop();
     if (runs('a', 'b', 'e')) {
       const lag = distribution(allLags);
-      scenarios.push({
-        name: `projection lag at concurrency ${top}`,
-        unit: 'ms',
-        count: lag.count,
-        latencyMs: lag,
-        target: 'p50 ≤ 150, p99 ≤ 1000',
-        met: lag.p50 <= 150 && lag.p99 <= 1000 && lagTimeouts === 0,
-        ...(lagTimeouts ? { note: `${lagTimeouts} not visible within 10 s` } : {}),
-      });
+      if (!floor) {
+        scenarios.push({
+          name: `projection lag at concurrency ${top}`,
+          unit: 'ms',
+          count: lag.count,
+          latencyMs: lag,
+          target: 'p50 ≤ 150, p99 ≤ 1000',
+          met: lag.p50 <= 150 && lag.p99 <= 1000 && lagTimeouts === 0,
+          ...(lagTimeouts ? { note: `${lagTimeouts} not visible within 10 s` } : {}),
+        });
+      }
       const serviceMemory = memoryOf(service.child.pid!);
       const servicePeak = Math.max(peaks.get('service') ?? 0, serviceMemory.peak);
       scenarios.push({
@@ -538,7 +559,7 @@ async function main(): Promise<void> {
     if (runs('c')) {
       say(`(c) event ingestion: ${settings.ingestOrders} orders × 4 events, activity path vs bulk vs single rows …`);
       const ingest = (
-        await json<IngestFigures>(api, 'POST', '/admin/bench/ingest', {
+        await json<IngestFigures>(bench, 'POST', '/ingest', {
           orders: settings.ingestOrders,
           singleRowSample: Math.min(500, settings.ingestOrders * 4),
         })
@@ -571,9 +592,9 @@ async function main(): Promise<void> {
     if (runs('d')) {
       say(`(d) generating ${settings.generatedOrders.toLocaleString('en')} orders into the event log …`);
       const year = 2025;
-      const generation = await fetch(`${api}/admin/bench/generate`, {
+      const generation = await fetch(`${bench}/generate`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...auth() },
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ orders: settings.generatedOrders, year }),
       });
       let generatedMillis = 0;
@@ -596,7 +617,7 @@ async function main(): Promise<void> {
       // Each query over HTTP and in-process in turn, which goes first alternating, so that both
       // see the same caches and the same background merges.
       const inProcess = async (kind: QueryKind, parameter: QueryPlan[QueryKind][number]) => {
-        const reply = await json<Partial<QueryTimings>>(api, 'POST', '/admin/bench/direct', { [kind]: [parameter] });
+        const reply = await json<Partial<QueryTimings>>(bench, 'POST', '/direct', { [kind]: [parameter] });
         const millis = reply.body?.[kind]?.[0];
         if (reply.status !== 200 || millis === undefined) throw new Error(`in-process ${kind} answered ${reply.status}`);
         return millis;
@@ -647,6 +668,7 @@ async function main(): Promise<void> {
         ...(size === 'full' ? [] : [`--${size}`]),
         ...(onlyGiven !== undefined ? ['--only', [...only].join(',')] : []),
         ...(levelsGiven !== undefined ? ['--concurrency', levels.join(',')] : []),
+        ...(floor ? ['--floor', floor] : []),
       ].join(' '),
       machine: {
         cpus: os.cpus().length,
@@ -657,12 +679,12 @@ async function main(): Promise<void> {
         speed,
       },
       settings,
-      service: { command: 'node dist/src/bin/start.js', workflows },
+      service: { command: 'node dist/bench/service.js', workflows, ...(floor ? { floor } : {}) },
       scenarios,
     };
     fs.mkdirSync(outDir, { recursive: true });
     const stamp = started.toISOString().replace(/[:.]/g, '-');
-    const part = `only-${[...only].join('')}${levelsGiven !== undefined ? `-c${levels.join('-')}` : ''}`;
+    const part = `only-${[...only].join('')}${levelsGiven !== undefined ? `-c${levels.join('-')}` : ''}${floor ? `-floor-${floor}` : ''}`;
     const file = path.join(outDir, partial ? `${stamp}-${size}-${part}.json` : 'latest.json');
     fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     if (!partial) fs.writeFileSync(path.join(outDir, `${stamp}-${size}.json`), `${JSON.stringify(result, null, 2)}\n`);

@@ -1,6 +1,6 @@
 /**
  * What the worker spends on an order's workflow code, without a Temporal server or ClickHouse:
- * replays the recorded histories of current orders (test/fixtures/histories-revision-2) many times
+ * replays the recorded histories of current orders (test/fixtures/histories) many times
  * through the SDK's replayer, which runs the same bundle, activations and workflow thread as a live
  * worker, and prints the process's CPU per order. Deterministic input, so it tells a change to the
  * workflow code from the machine's noise far better than a load does.
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { bundleWorkflows } from '../src/temporal/worker';
 
-const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures', 'histories-revision-2');
+const FIXTURES = path.join(__dirname, '..', 'test', 'fixtures', 'histories');
 const ROUNDS = 3;
 
 async function main(): Promise<void> {

@@ -47,8 +47,6 @@ export interface Config {
    * log writer, so many cost little, and together they fill the large inserts ClickHouse prefers.
    */
   workerActivitySlots: number;
-  /** Routes that load synthetic data and time queries in-process, for `npm run bench` only. */
-  enableBenchRoutes: boolean;
 }
 
 /** Temporal Cloud or a self-hosted cluster with TLS: files are read at connection time. */
@@ -208,7 +206,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     authFailuresPerMinute: readInteger(env, 'AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000, problems),
     eventLogBatchIntervalMs: readInteger(env, 'EVENT_LOG_BATCH_INTERVAL_MS', 250, 0, 10_000, problems),
     workerActivitySlots: readInteger(env, 'WORKER_ACTIVITY_SLOTS', 2000, 1, 10_000, problems),
-    enableBenchRoutes: env.ENABLE_BENCH_ROUTES === '1' || env.ENABLE_BENCH_ROUTES === 'true',
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -4,7 +4,7 @@
  * Prometheus endpoint (TEMPORAL_METRICS_ADDRESS); `/metrics` appends that page to ours, so one
  * scrape sees both.
  */
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
@@ -72,6 +72,29 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly eventsRefused = new Counter({
+    name: 'orders_events_refused_total',
+    help: 'Events the event log refused for good when this process delivered them; each waits in its order workflow until redelivered',
+    registers: [this.registry],
+  });
+
+  /** Where the gauge below reads its figure at each scrape; unset, it stays at 0. */
+  private countAwaitingRedelivery: (() => Promise<number>) | undefined;
+
+  readonly eventsAwaitingRedelivery = new Gauge({
+    name: 'orders_events_awaiting_redelivery',
+    help: 'Events the event log refused that wait in their order workflows for a redelivery (POST /admin/events/redeliver), over the whole service',
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.countAwaitingRedelivery) return;
+      try {
+        this.eventsAwaitingRedelivery.set(await this.countAwaitingRedelivery());
+      } catch {
+        // ClickHouse away: the scrape keeps the last figure rather than failing.
+      }
+    },
+  });
+
   readonly projectionLag = new Histogram({
     name: 'orders_projection_lag_seconds',
     help: 'From an event being decided (its command answered) to its insert returning, when the read models show it',
@@ -81,6 +104,11 @@ export class Metrics {
 
   constructor(private readonly sdkMetricsUrl?: string) {
     collectDefaultMetrics({ register: this.registry, prefix: 'orders_process_' });
+  }
+
+  /** Reads the events awaiting redelivery from where they are recorded, at each scrape. */
+  countRefusedEventsWith(count: () => Promise<number>): void {
+    this.countAwaitingRedelivery = count;
   }
 
   /** The page `/metrics` serves: ours, then the Temporal SDK's when its exporter runs. */

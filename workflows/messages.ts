@@ -5,13 +5,14 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { snapshot } from '../src/domain/order';
 import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderSnapshot, OrderState, RecordedEvent } from '../src/domain/order';
 
 /**
  * An Update's answer: the order after the command, and the events its caller is to append to the
- * event log before answering its own client (absent from workflows that appended them themselves).
+ * event log before answering its own client.
  */
-export type CommandAnswer = OrderSnapshot & { eventsToAppend?: RecordedEvent[] };
+export type CommandAnswer = OrderSnapshot & { eventsToAppend: RecordedEvent[] };
 
 /**
  * A caller's word that every event of the order up to `appendedThrough` (a version) is in the event
@@ -22,6 +23,18 @@ export interface AppendReceipt {
   appendedThrough: number;
 }
 
+/**
+ * An event the event log refused for good (a value it cannot store, a constraint it breaks): it
+ * and the order's later events stay in the workflow until an operator has the cause fixed and asks
+ * for a redelivery (`redeliverEventsSignal`).
+ */
+export interface EventRefusal {
+  eventId: string;
+  version: number;
+  /** The event log's own words, e.g. `VIOLATED_CONSTRAINT: Constraint … is violated`. */
+  reason: string;
+}
+
 export const createOrderUpdate = defineUpdate<CommandAnswer, [CreateOrder]>('createOrder');
 export const changeOrderStatusUpdate = defineUpdate<CommandAnswer, [ChangeOrderStatus, AppendReceipt?]>('changeOrderStatus');
 export const cancelOrderUpdate = defineUpdate<CommandAnswer, [CancelOrder, AppendReceipt?]>('cancelOrder');
@@ -30,9 +43,11 @@ export const createOrderSignal = defineSignal<[CreateOrder]>('createOrder');
 export const changeOrderStatusSignal = defineSignal<[ChangeOrderStatus]>('changeOrderStatus');
 export const cancelOrderSignal = defineSignal<[CancelOrder]>('cancelOrder');
 export const eventsAppendedSignal = defineSignal<[AppendReceipt]>('eventsAppended');
+/** Delivers the events the event log refused again, now: an operator says the cause is fixed. */
+export const redeliverEventsSignal = defineSignal('redeliverEvents');
 
 /** The write model's current order, or null before it is created. */
-export const getOrderQuery = defineQuery<OrderSnapshot | null>('getOrder');
+export const getOrderQuery = defineQuery<OrderState | null>('getOrder');
 /** The answer a command got, by its commandId: its snapshot, or the rejection of a signal. */
 export const getCommandOutcomeQuery = defineQuery<CommandOutcome | null, [string]>('getCommandOutcome');
 
@@ -49,33 +64,21 @@ export type CommandOutcome =
 export interface OrderWorkflowInput {
   orderId: string;
   state?: OrderState;
-  /** Events recorded but not yet confirmed as written to the event log, oldest first. */
+  /** Events recorded but not yet known to be in the event log, oldest first. */
   outbox?: RecordedEvent[];
+  /** The event of the outbox the event log refused, holding it and those after it. */
+  refusal?: EventRefusal;
   /** The most recent command outcomes, oldest first, bounded. */
   recentCommands?: CommandOutcome[];
   createCommandId?: string;
-  /**
-   * Which behaviours of the workflow code this order started under (ORDER_WORKFLOW_REVISION when
-   * the API started it; absent for orders begun before revisions). Fixed for an order's lifetime
-   * and carried across continue-as-new, so its history replays the same way on any later code.
-   * Unlike a patch marker, it costs the Temporal server nothing: the TypeScript SDK upserts the
-   * TemporalChangeVersion search attribute with every patch, a visibility write per order.
-   */
-  revision?: number;
 }
 
 /**
- * 2: the caller appends an Update's events (no patch consulted), and the status search attribute
- * is upserted when the order settles. Orders without a revision consult the patches as before.
- */
-export const ORDER_WORKFLOW_REVISION = 2;
-
-/**
- * What a finished order workflow returns: enough to answer a strong read and a repeated command
+ * What a finished order workflow returns: enough to answer a strong read and any later command
  * from its result alone, without replaying its history on a worker.
  */
 export interface OrderWorkflowResult {
-  order: OrderSnapshot | null;
+  state: OrderState | null;
   createCommandId?: string;
   recentCommands: CommandOutcome[];
 }
@@ -89,6 +92,11 @@ export function findOutcome(
     return { commandId, accepted: true, version: 1, status: 'PENDING', updatedAt: kept.createdAt };
   }
   return kept.recentCommands.find((outcome) => outcome.commandId === commandId);
+}
+
+/** A repeated command's answer: the order as that command left it. */
+export function answerAgain(state: OrderState, outcome: CommandOutcome & { accepted: true }): OrderSnapshot {
+  return { ...snapshot(state), status: outcome.status, updatedAt: outcome.updatedAt, version: outcome.version };
 }
 
 export function orderWorkflowId(orderId: string): string {

@@ -1,15 +1,17 @@
 /**
  * Operations that must run inside the process holding the embedded database. The rebuild answers
- * as a stream of NDJSON lines: progress while it runs, then the summary (or the error).
+ * as a stream of NDJSON lines: progress while it runs, then the summary (or the error). The
+ * redelivery asks the orders holding events the event log refused to deliver them again.
  */
 import { PassThrough } from 'node:stream';
 import { DomainError } from '../domain/errors';
-import type { Rebuild } from './ports';
+import type { Rebuild, Redeliver } from './ports';
 import { routeFor } from './route';
-import { REBUILD_LINE } from './schemas';
+import { REBUILD_LINE, REDELIVERY } from './schemas';
 
 export interface AdminRouteDeps {
   rebuild: Rebuild;
+  redeliver: Redeliver;
 }
 
 const route = routeFor<AdminRouteDeps>();
@@ -46,4 +48,20 @@ export const rebuildProjections = route({
   },
 });
 
-export const ADMIN_ROUTES = [rebuildProjections];
+export const redeliverRefusedEvents = route({
+  method: 'post',
+  path: '/admin/events/redeliver',
+  operationId: 'redeliverRefusedEvents',
+  summary: 'Ask every order holding an event the event log refused to deliver it again, once the cause is fixed',
+  access: 'admin',
+  answers: { 202: { description: 'The orders asked; each delivers its held events in order', schema: REDELIVERY } },
+  refusals: [],
+  handler:
+    ({ redeliver }) =>
+    async (ctx) => {
+      ctx.status = 202;
+      ctx.body = await redeliver();
+    },
+});
+
+export const ADMIN_ROUTES = [rebuildProjections, redeliverRefusedEvents];

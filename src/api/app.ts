@@ -11,16 +11,15 @@ import { CORRELATION_ID_PATTERN } from '../domain/commands';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
 import { projectRoot } from '../paths';
-import { ADMIN_ROUTES } from './adminRoutes';
+import { ADMIN_ROUTES, AdminRouteDeps } from './adminRoutes';
 import { ANALYTICS_ROUTES } from './analyticsRoutes';
 import { AuthOptions, gatekeeper } from './auth';
-import { BENCH_ROUTES, BenchRouteDeps } from './benchRoutes';
 import { DASHBOARD_ROUTES, DashboardOptions } from './dashboardRoutes';
 import { DOCS_ROUTES } from './docsRoutes';
 import { HEALTH_ROUTES, metrics as metricsRoute } from './healthRoutes';
 import { openApiDocument } from './openapi';
 import { ORDER_ROUTES } from './orderRoutes';
-import type { OrderCommands, Readiness, ReadModels, Rebuild } from './ports';
+import type { OrderCommands, Readiness, ReadModels } from './ports';
 import { problemMiddleware } from './problem';
 import { Contract, mount, MountedRoute } from './route';
 import { buildRouter } from './router';
@@ -35,13 +34,11 @@ export interface AppDeps {
   metrics?: Metrics;
   /** The dashboard's links to each order's workflow. */
   dashboard?: DashboardOptions;
-  /** Set where this process holds the database: the admin route that refills the read models. */
-  rebuild?: Rebuild;
+  /** Set where this process holds the database: the routes that refill the read models and redeliver refused events. */
+  admin?: AdminRouteDeps;
   now?: () => Date;
   /** How long `?minVersion=` may wait for the read model (5 s unless said). */
   minVersionWaitMs?: number;
-  /** Set: the routes of `npm run bench` (ENABLE_BENCH_ROUTES=1). */
-  bench?: BenchRouteDeps;
 }
 
 /** Every route the app serves, bound to its dependencies; the document describes exactly these. */
@@ -53,8 +50,7 @@ export function apiRoutes(deps: AppDeps): MountedRoute[] {
     ...mount(DASHBOARD_ROUTES, deps.dashboard ?? { namespace: 'default' }),
     ...mount(ORDER_ROUTES, { gateway: deps.gateway, readModels: deps.readModels, now, minVersionWaitMs: deps.minVersionWaitMs ?? 5000 }),
     ...mount(ANALYTICS_ROUTES, { readModels: deps.readModels, now }),
-    ...(deps.rebuild ? mount(ADMIN_ROUTES, { rebuild: deps.rebuild }) : []),
-    ...(deps.bench ? mount(BENCH_ROUTES, deps.bench) : []),
+    ...(deps.admin ? mount(ADMIN_ROUTES, deps.admin) : []),
   ];
   const contracts: Contract[] = [...routes.map(({ route }) => route), ...DOCS_ROUTES];
   const document = JSON.stringify(openApiDocument(contracts, packageVersion()));

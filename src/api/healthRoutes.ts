@@ -27,7 +27,7 @@ export const readiness = route({
   method: 'get',
   path: '/readyz',
   operationId: 'readiness',
-  summary: 'Readiness: Temporal, ClickHouse and the schema, the worker',
+  summary: 'Readiness: Temporal, ClickHouse and the schema, the worker; in its detail, events the event log refused',
   access: 'public',
   answers: {
     200: { description: 'Ready', schema: READINESS },
@@ -37,9 +37,9 @@ export const readiness = route({
   handler:
     ({ readiness }) =>
     async (ctx) => {
-      const { ready, checks } = await readiness();
+      const { ready, checks, detail } = await readiness();
       ctx.status = ready ? 200 : 503;
-      ctx.body = { status: ready ? 'ready' : 'not ready', checks };
+      ctx.body = { status: ready ? 'ready' : 'not ready', checks, ...(detail ? { detail } : {}) };
     },
 });
 

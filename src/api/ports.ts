@@ -8,6 +8,7 @@ import type { AnalystAnswer } from '../clickhouse/analystSql';
 import type { Granularity, ProductSales, RevenueSeries } from '../clickhouse/analytics';
 import type { OrderListFilter, OrderPage, OrderStatistics, OrderView } from '../clickhouse/orderQueries';
 import type { RebuildProgress, RebuildSummary } from '../clickhouse/rebuild';
+import type { WaitingEvent } from '../clickhouse/refusedEvents';
 import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderSnapshot } from '../domain/order';
 import type { CommandOutcome } from '../../workflows/messages';
 
@@ -49,7 +50,25 @@ export interface ReadModels {
 /** Refills the read models from the event log (in the process that holds the database). */
 export type Rebuild = (onProgress: (progress: RebuildProgress) => void) => Promise<RebuildSummary>;
 
+/** What a redelivery of the events the event log refused did. */
+export interface RedeliveryReport {
+  /** The refused events whose orders were asked to deliver them again. */
+  asked: WaitingEvent[];
+  /** Orders that could not be asked (their workflow unreachable), with the reason. */
+  failed: Array<{ orderId: string; error: string }>;
+  /** Refused events left for a later call (beyond this call's share). */
+  remaining: number;
+}
+
+/** Asks every order holding an event the event log refused to deliver it again. */
+export type Redeliver = () => Promise<RedeliveryReport>;
+
 export interface Readiness {
   ready: boolean;
   checks: Record<string, 'ok' | string>;
+  /** What an operator should know that does not make the service unready. */
+  detail?: {
+    /** Events the event log refused, held in their orders' workflows until redelivered. */
+    refusedEvents: { waiting: number; oldest: WaitingEvent[]; action: string };
+  };
 }

@@ -72,7 +72,40 @@ export const COMMAND_OUTCOME = z
 
 export const HEALTH = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 
-export const READINESS = z.object({ status: z.enum(['ready', 'not ready']), checks: z.record(z.string(), z.string()) }).meta({ id: 'Readiness' });
+export const REFUSED_EVENT = z
+  .object({
+    orderId: z.string(),
+    eventId: z.string(),
+    version: z.int().min(1),
+    reason: z.string().meta({ description: "The event log's own words" }),
+    refusedAt: instant,
+  })
+  .meta({ id: 'RefusedEvent', description: 'An event the event log refused for good, held in its order workflow until redelivered' });
+
+export const READINESS = z
+  .object({
+    status: z.enum(['ready', 'not ready']),
+    checks: z.record(z.string(), z.string()),
+    detail: z
+      .object({
+        refusedEvents: z.object({
+          waiting: count,
+          oldest: z.array(REFUSED_EVENT),
+          action: z.string().meta({ description: 'What an operator is to do' }),
+        }),
+      })
+      .optional()
+      .meta({ description: 'What an operator should know that does not make the service unready' }),
+  })
+  .meta({ id: 'Readiness' });
+
+export const REDELIVERY = z
+  .object({
+    asked: z.array(REFUSED_EVENT).meta({ description: 'The refused events whose orders were asked to deliver them again' }),
+    failed: z.array(z.object({ orderId: z.string(), error: z.string() })).meta({ description: 'Orders that could not be asked, with the reason' }),
+    remaining: count.meta({ description: 'Refused events left for a further call' }),
+  })
+  .meta({ id: 'Redelivery' });
 
 export const REVENUE_SERIES = z
   .object({

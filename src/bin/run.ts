@@ -4,14 +4,15 @@
  */
 import { ConfigError, loadConfig } from '../config';
 import { createLogger } from '../logger';
-import { Roles, startService } from '../service';
+import { Roles, Seams, startService } from '../service';
 import { installTemporalRuntime } from '../temporal/runtimeLogger';
 import { apiKeyFile } from '../apiKeyFile';
 
 /** Signals closer together than this are one interrupt delivered twice. */
 const SAME_INTERRUPT_MS = 1000;
 
-export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promise<void> {
+/** `seams`: what a tool running the service from an entry point of its own plugs in (bench/service.ts). */
+export async function run(roles: Roles, mode: 'embedded' | 'scaled-out', seams?: Seams): Promise<void> {
   let config;
   try {
     config = loadConfig(process.env);
@@ -40,7 +41,7 @@ export async function run(roles: Roles, mode: 'embedded' | 'scaled-out'): Promis
   const say = (message: string) => log.info(message);
   installTemporalRuntime(log, config.temporalMetricsAddress);
 
-  const service = await startService(config, roles, log, { say, pathVariable: process.env.PATH }).catch((error: unknown) => {
+  const service = await startService(config, roles, log, { say, pathVariable: process.env.PATH, seams }).catch((error: unknown) => {
     log.fatal(error instanceof Error ? error.message : String(error));
     process.exit(1);
   });

@@ -7,6 +7,7 @@
 import type { ClickHouse } from './client';
 import type { OrderEvent, RecordedEvent } from '../domain/order';
 import { toDecimalString } from '../domain/money';
+import { EventRefusedError, isRefusal, refusalReason } from './refusal';
 
 export interface EventRow {
   event_id: string;
@@ -165,8 +166,8 @@ async function readModelsReached(ch: ClickHouse, rows: EventRow[]) {
  * The default most rows in one insert, about 80 ms of chDB's time here. A backlog (every activity
  * slot delivering at once: 2,000 deliveries of up to 4 events) then fills two batches that take
  * turns: while one is written, the callers the other's insert answered come back with their next
- * events, which are asked about, so the inserts run back to back. With room for all 8,000 rows in
- * one batch, each insert waited for its callers' work in between.
+ * events, which are asked about, so the inserts run back to back. A batch with room for all 8,000
+ * rows would make each insert wait for its callers' work in between.
  */
 const MAX_BATCH_ROWS = 4000;
 
@@ -176,20 +177,31 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/**
+ * The rows of these callers the log does not hold, each once (two callers can offer one event),
+ * and how many of them each caller brought.
+ */
+function missingRows(callers: Pending[], present: Set<string>): { rows: EventRow[]; counts: number[] } {
+  const taken = new Set(present);
+  const rows: EventRow[] = [];
+  const counts = callers.map((pending) => {
+    const missing = pending.rows.filter((row) => !taken.has(row.event_id));
+    for (const row of missing) taken.add(row.event_id);
+    rows.push(...missing);
+    return missing.length;
+  });
+  return { rows, counts };
+}
+
 export interface EventLogWriterOptions {
   /** The most rows one insert carries; more wait for the next. Default `MAX_BATCH_ROWS`. */
   maxBatchRows?: number;
   /**
-   * How long an insert may wait, from the start of the one before, for events that are on their
-   * way (see `expected`). Each insert costs ClickHouse a part in the log and in every read model
+   * How long an insert may wait, from the start of the one before, for events that were announced
+   * (see `announce`). Each insert costs ClickHouse a part in the log and in every read model
    * whatever its size, so under load the events of many commands should share one.
    */
   minIntervalMs?: number;
-  /**
-   * How many appends are on their way: commands sent to their workflows and not yet answered.
-   * While there are none, an insert starts at once: a lone command never waits for company.
-   */
-  expected?: () => number;
   /** Called after each insert with the rows it carried, for metrics and tests. */
   onBatch?: (rows: EventRow[], millis: number, error?: unknown) => void;
 }
@@ -210,6 +222,8 @@ export class EventLogWriter {
   private closed = false;
   private readonly maxBatchRows: number;
   private lastStarted = Number.NEGATIVE_INFINITY;
+  /** Appends announced and not yet offered (see `announce`). */
+  private announced = 0;
   /** Ends the current wait for company early, when an append arrives. */
   private wake: (() => void) | undefined;
 
@@ -263,11 +277,21 @@ export class EventLogWriter {
   }
 
   /**
-   * What `expected` counts went down without an append (a command answered with no events, say a
-   * rejected one): an insert waiting for company looks again at once instead of at its interval's end.
+   * Says that an append is on its way (a command sent to its workflow, whose answer will carry
+   * events), so that an insert due meanwhile waits for it, within the interval. The returned
+   * function says it was offered, or will not come (the command was refused): call it once the
+   * append has been made, since `append` queues its events before it returns. While nothing is
+   * announced an insert starts at once: a lone command never waits for company.
    */
-  recheck(): void {
-    this.wake?.();
+  announce(): () => void {
+    this.announced += 1;
+    let arrived = false;
+    return () => {
+      if (arrived) return;
+      arrived = true;
+      this.announced -= 1;
+      this.wake?.();
+    };
   }
 
   /** Waits for everything queued so far to be written, then refuses new events. */
@@ -316,31 +340,93 @@ export class EventLogWriter {
         }
         const present = answer.present;
         for (const id of writtenBefore) present.add(id);
-        const rows: EventRow[] = [];
-        const written = batch.map((pending) => {
-          const missing = pending.rows.filter((row) => !present.has(row.event_id));
-          for (const row of missing) present.add(row.event_id);
-          rows.push(...missing);
-          return missing.length;
-        });
-        writing = this.writeBatch(batch, rows, written, started);
+        writing = this.writeBatch(batch, present, started);
       }
     } finally {
       this.flushing = undefined;
     }
   }
 
-  /** Writes a batch's missing rows and answers its callers; settles with the ids written. */
-  private async writeBatch(batch: Pending[], rows: EventRow[], written: number[], started: number): Promise<Set<string>> {
+  /**
+   * Writes the rows of a batch the log does not hold (`present`: what it holds) and answers its
+   * callers; settles with the ids written. Each caller hears how many of its events it wrote.
+   */
+  private async writeBatch(batch: Pending[], present: Set<string>, started: number): Promise<Set<string>> {
+    const { rows, counts } = missingRows(batch, present);
     try {
       if (rows.length > 0) await this.write(rows);
     } catch (error) {
-      this.fail(batch, rows, started, error);
-      return new Set();
+      if (!isRefusal(error)) {
+        this.fail(batch, rows, started, error);
+        return new Set();
+      }
+      const known = new Set(present);
+      const written = await this.writeApart(batch, known, error, new Map());
+      this.options.onBatch?.(written, Date.now() - started);
+      return new Set(written.map((row) => row.event_id));
     }
     this.options.onBatch?.(rows, Date.now() - started);
-    batch.forEach((pending, index) => pending.resolve(written[index]));
+    batch.forEach((pending, index) => pending.resolve(counts[index]));
     return new Set(rows.map((row) => row.event_id));
+  }
+
+  /**
+   * The log refused an insert of these callers' rows for something in it: halves the callers, and
+   * writes each half, until the one whose events it refuses is alone, so that the others' events
+   * go in and only that order is held. That caller's events then go one at a time, in order, up to
+   * the refused one. Any other caller offering an event of that order is held behind it too, so an
+   * order's events still reach the log in order. `known` holds what the log holds, as it grows.
+   */
+  private async writeApart(callers: Pending[], known: Set<string>, refusal: unknown, held: Map<string, EventRefusedError>): Promise<EventRow[]> {
+    if (callers.length === 1) return this.writeInOrder(callers[0], known, refusal, held);
+    const half = Math.ceil(callers.length / 2);
+    const first = await this.writeGroup(callers.slice(0, half), known, held);
+    return [...first, ...(await this.writeGroup(callers.slice(half), known, held))];
+  }
+
+  private async writeGroup(callers: Pending[], known: Set<string>, held: Map<string, EventRefusedError>): Promise<EventRow[]> {
+    const open = callers.filter((pending) => {
+      const holding = pending.rows.map((row) => held.get(row.order_id)).find(Boolean);
+      if (holding) pending.reject(holding);
+      return !holding;
+    });
+    const { rows, counts } = missingRows(open, known);
+    try {
+      if (rows.length > 0) await this.write(rows);
+    } catch (error) {
+      if (isRefusal(error)) return this.writeApart(open, known, error, held);
+      for (const pending of open) pending.reject(error);
+      return [];
+    }
+    for (const row of rows) known.add(row.event_id);
+    open.forEach((pending, index) => pending.resolve(counts[index]));
+    return rows;
+  }
+
+  /** One caller's events, one insert each, up to the one the log refuses. */
+  private async writeInOrder(pending: Pending, known: Set<string>, refusal: unknown, held: Map<string, EventRefusedError>): Promise<EventRow[]> {
+    const missing = pending.rows.filter((row) => !known.has(row.event_id));
+    const written: EventRow[] = [];
+    for (const row of missing) {
+      try {
+        // A lone event was refused already, by the insert that led here.
+        if (missing.length === 1) throw refusal;
+        await this.write([row]);
+        known.add(row.event_id);
+        written.push(row);
+      } catch (error) {
+        if (isRefusal(error)) {
+          const refused = new EventRefusedError(row, refusalReason(error));
+          held.set(row.order_id, refused);
+          pending.reject(refused);
+        } else {
+          pending.reject(error);
+        }
+        return written;
+      }
+    }
+    pending.resolve(written.length);
+    return written;
   }
 
   private fail(batch: Pending[], rows: EventRow[], started: number, error: unknown): void {
@@ -353,9 +439,9 @@ export class EventLogWriter {
     return this.lastStarted + (this.options.minIntervalMs ?? 0);
   }
 
-  /** Whether the next insert should wait: within the interval, more events expected, not full yet. */
+  /** Whether the next insert should wait: within the interval, more events announced, not full yet. */
   private companyDue(): boolean {
-    if (this.closed || Date.now() >= this.intervalEnd() || (this.options.expected?.() ?? 0) === 0) return false;
+    if (this.closed || Date.now() >= this.intervalEnd() || this.announced === 0) return false;
     return this.queue.reduce((sum, pending) => sum + pending.rows.length, 0) < this.maxBatchRows;
   }
 

@@ -174,6 +174,29 @@ export const MIGRATIONS: Migration[] = [
       WHERE event_type = 'OrderCreated'`,
     ],
   },
+  {
+    version: 4,
+    name: 'events the log refused',
+    statements: ({ db, onCluster, engine }) => [
+      // An event the log refused for good, kept for operators while its workflow holds it (and the
+      // order's later events) until a redelivery. Not a read model: nothing here is derived from
+      // the log. A redelivery writes the row again with redelivered_at; the latest row wins.
+      `CREATE TABLE IF NOT EXISTS ${db}.order_events_rejected${onCluster}
+      (
+        event_id String,
+        order_id String,
+        version UInt32,
+        event String COMMENT 'the event and the order after it, as its workflow holds it (JSON)',
+        reason String COMMENT 'what the event log answered',
+        refused_at ${DATETIME},
+        redelivered_at Nullable(${DATETIME}) COMMENT 'when a redelivery wrote it to the log; NULL while it waits',
+        changed_at DateTime64(6, 'UTC')
+      )
+      ENGINE = ${engine('ReplacingMergeTree', 'changed_at')}
+      ORDER BY (order_id, version)
+      COMMENT 'Events the event log refused, each waiting in its order workflow until redelivered (POST /admin/events/redeliver)'`,
+    ],
+  },
 ];
 
 /** The read-model tables and the views that feed them, in the order a rebuild refills them. */

@@ -5,9 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker, WorkerOptions, WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import type { EventLogWriter } from '../clickhouse/eventLog';
-import type { Metrics } from '../metrics';
+import { ActivityDeps, createActivities } from '../../activities';
 import type { TemporalConnectionOptions } from './connectionOptions';
 
 export interface OrderWorkerOptions {
@@ -15,12 +13,10 @@ export interface OrderWorkerOptions {
   connection: TemporalConnectionOptions;
   namespace: string;
   taskQueue: string;
-  eventLog: EventLogWriter;
-  metrics?: Metrics;
+  /** What the activities talk to. */
+  activities: ActivityDeps;
   /** Activities (deliveries) run at once; see Config.workerActivitySlots. */
   activitySlots: number;
-  /** Whether the service's logger keeps info lines (activities skip building those it would drop). */
-  logsInfo?: boolean;
   /** A pre-built workflow bundle (`npm run build` writes one; tests build one per run); otherwise bundled from `workflows/`. */
   workflowBundle?: WorkerOptions['workflowBundle'];
 }
@@ -71,7 +67,7 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-    activities: createActivities({ eventLog: options.eventLog, metrics: options.metrics, logsInfo: options.logsInfo }),
+    activities: createActivities(options.activities),
     // Orders are small, independent workflows: keep many cached so a command rarely replays history.
     maxCachedWorkflows: 2000,
     maxConcurrentActivityTaskExecutions: options.activitySlots,

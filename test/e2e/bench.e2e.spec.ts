@@ -19,8 +19,9 @@ it('runs every scenario and writes latest.json with machine, commit, settings an
     for (const figure of ['jsLoopMs', 'syscallMicros', 'pageMicros', 'fsyncMs']) expect(result.machine.speed[figure]).toBeGreaterThan(0);
     expect(run.stdout).toMatch(/machine speed now: JS loop [\d.]+ ms/);
     expect(result.command).toBe('npm run bench -- --tiny');
-    // Built and run as `npm start` does: the compiled service, its worker on the build's workflow bundle.
-    expect(result.service).toEqual({ command: 'node dist/src/bin/start.js', workflows: 'dist/workflow-bundle.js' });
+    // Built and run as `npm start` does (through the benchmark's entry point): the compiled service,
+    // its worker on the build's workflow bundle.
+    expect(result.service).toEqual({ command: 'node dist/bench/service.js', workflows: 'dist/workflow-bundle.js' });
     const names: string[] = result.scenarios.map((scenario: { name: string }) => scenario.name);
     for (const expected of [
       /^commands over HTTP, concurrency \d+$/,
@@ -70,6 +71,33 @@ it('runs (a) at the levels --concurrency names only, into a file of its own', as
   }
 });
 
+it("runs a floor variant through the service's seams, with no read model to sample", async () => {
+  const out = tempDir('bench-floor');
+  try {
+    const run = await runScript('bench/run.ts', {}, 300_000, ['--tiny', '--only', 'a', '--concurrency', '4', '--floor', 'bare', '--out', out]);
+    expect(run.code).toBe(0);
+    const files = fs.readdirSync(out);
+    expect(files).toEqual([expect.stringMatching(/-tiny-only-a-c4-floor-bare\.json$/)]);
+    const result = JSON.parse(fs.readFileSync(path.join(out, files[0]), 'utf8'));
+    expect(result.command).toBe('npm run bench -- --tiny --only a --concurrency 4 --floor bare');
+    expect(result.service).toEqual({ command: 'node dist/bench/service.js', workflows: 'bench/floor/bareWorkflow.ts, bundled by the bench', floor: 'bare' });
+    expect(result.scenarios.map((scenario: { name: string }) => scenario.name)).toEqual([
+      'commands over HTTP, concurrency 4',
+      'service peak RSS during (a)',
+      'Temporal dev server peak RSS during (a)',
+    ]);
+  } finally {
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+});
+
+it('refuses a floor variant it does not know, before starting anything', async () => {
+  const run = await runScript('bench/run.ts', {}, 60_000, ['--tiny', '--floor', 'nothing']);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain('--floor takes one of no-append, bare (got "nothing")');
+  expect(run.stdout).not.toContain('starting the service');
+});
+
 it('refuses a --concurrency level that its size does not run, before starting anything', async () => {
   const run = await runScript('bench/run.ts', {}, 60_000, ['--tiny', '--concurrency', '64']);
   expect(run.code).toBe(1);
@@ -80,7 +108,7 @@ it('refuses a --concurrency level that its size does not run, before starting an
 it('replays the recorded histories of current orders and prints the CPU each costs (npm run bench:replay)', async () => {
   const run = await runScript('bench/workflowReplay.ts', {}, 120_000, ['2']);
   expect(run.code).toBe(0);
-  for (const name of ['receipted-lifecycle.json', 'settled-cancelled.json']) {
+  for (const name of ['receipted-lifecycle.json', 'settled-then-cancelled.json', 'signalled.json']) {
     expect(run.stdout).toMatch(new RegExp(`${name}: [\\d.]+, [\\d.]+, [\\d.]+ ms of CPU per order \\(3 rounds of 2 replays\\)`));
   }
 });

@@ -4,6 +4,7 @@
  * once writes work again the read models catch up with nothing lost or doubled.
  */
 import { CommandLoad, checkInvariants, describeRun } from '../support/load';
+import { refuseWritesWhile } from '../support/faults';
 import { expectedTemporalWarnings } from '../support/quietTemporal';
 import { startTestStack, TestStack } from '../support/stack';
 
@@ -19,11 +20,11 @@ let refusedWrites = 0;
 beforeAll(async () => {
   expectedTemporalWarnings.pattern = /injected fault/;
   stack = await startTestStack({
-    faults: {
-      failClickHouseWrites: () => {
+    seams: {
+      clickhouse: refuseWritesWhile(() => {
         if (writesFail) refusedWrites += 1;
         return writesFail;
-      },
+      }),
     },
   });
 });

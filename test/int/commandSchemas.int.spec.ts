@@ -7,11 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
-import { EventLogWriter } from '../../src/clickhouse/eventLog';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes';
 import type { orderWorkflow } from '../../workflows/order';
 import {
   cancelOrderSignal,
@@ -21,11 +16,11 @@ import {
   createOrderUpdate,
   getCommandOutcomeQuery,
   getOrderQuery,
-  ORDER_WORKFLOW_REVISION,
   orderWorkflowId,
 } from '../../workflows/messages';
 import { call } from '../support/http';
 import { InMemoryApi, startInMemoryApi } from '../support/inMemory';
+import { memoryEventLog, RunningOrderWorker, startOrderWorker } from '../support/orderWorker';
 import { expectedTemporalWarnings } from '../support/quietTemporal';
 import { temporalCli, workflowBundle } from '../support/stack';
 
@@ -33,36 +28,19 @@ const TASK_QUEUE = 'orders-command-schemas';
 // The workflow warns of each signal it rejects; these tests send such signals on purpose.
 expectedTemporalWarnings.pattern = /signal rejected/;
 
-let env: TestWorkflowEnvironment;
-let worker: Worker;
-let running: Promise<void>;
+let orders: RunningOrderWorker;
 let client: Client;
 let api: InMemoryApi;
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalCli() }, searchAttributes: [...ORDER_SEARCH_ATTRIBUTES] },
-  });
-  const eventLog = new EventLogWriter(
-    async () => {},
-    async () => new Set(),
-  );
-  worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue: TASK_QUEUE,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ eventLog }),
-  });
-  running = worker.run();
-  client = env.client;
+  orders = await startOrderWorker({ temporalCli: temporalCli(), workflowBundle: await workflowBundle(), taskQueue: TASK_QUEUE, eventLog: memoryEventLog() });
+  client = orders.client;
   api = await startInMemoryApi();
 });
 
 afterAll(async () => {
   await api?.stop();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
+  await orders?.stop();
 });
 
 const meta = () => ({ commandId: randomUUID(), correlationId: randomUUID() });
@@ -75,7 +53,7 @@ function createCommand(orderId: string, changes: Record<string, unknown> = {}) {
 const startOptions = (orderId: string) => ({
   workflowId: orderWorkflowId(orderId),
   taskQueue: TASK_QUEUE,
-  args: [{ orderId, revision: ORDER_WORKFLOW_REVISION }] as Parameters<typeof orderWorkflow>,
+  args: [{ orderId }] as Parameters<typeof orderWorkflow>,
 });
 
 /** The failure an Update met: its type (the domain's code) and message. */

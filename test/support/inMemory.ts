@@ -197,9 +197,13 @@ export async function startInMemoryApi(overrides: Partial<AppDeps> = {}): Promis
     gateway: orders,
     readModels,
     readiness: async () => ({ ready: true, checks: { temporal: 'ok', clickhouse: 'ok' } }),
-    rebuild: async (onProgress) => {
-      onProgress({ slice: 1, slices: 1 } as never);
-      return { events: orders.events.length } as never;
+    admin: {
+      rebuild: async (onProgress) => {
+        onProgress({ slice: 1, slices: 1 } as never);
+        return { events: orders.events.length } as never;
+      },
+      // Orders in memory are never refused by an event log: nothing waits for a redelivery.
+      redeliver: async () => ({ asked: [], failed: [], remaining: 0 }),
     },
     auth: {
       keys: [

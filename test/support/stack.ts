@@ -85,8 +85,8 @@ export async function startTestStack(options: StartOptions & { env?: Record<stri
   const config = options.config ?? (await testConfig(options.env));
   const service = await startService(config, { api: true, worker: true }, silentLogger(), {
     say: () => {},
-    workflowBundle: await workflowBundle(),
     ...options,
+    seams: { workflowBundle: await workflowBundle(), ...options.seams },
   });
   useApiKey(service.apiUrl!, TEST_KEYS.admin);
   return {

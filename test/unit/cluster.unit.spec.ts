@@ -34,10 +34,11 @@ describe('the schema on a ClickHouse cluster (CLICKHOUSE_CLUSTER)', () => {
 
   it('makes every table Replicated, with the shard and replica macros and its version column kept', () => {
     const engines = statements.map((statement) => /ENGINE = (\S+?\(.*?\))\s/s.exec(statement)?.[1]).filter(Boolean);
-    expect(engines).toHaveLength(6); // schema_migrations, order_events, three order read models, order_lines
+    expect(engines).toHaveLength(7); // schema_migrations, order_events, three order read models, order_lines, order_events_rejected
     for (const engine of engines)
       expect(engine).toMatch(/^ReplicatedReplacingMergeTree\('\/clickhouse\/tables\/\{shard\}\/\{database\}\/\{table\}', '\{replica\}'/);
     expect(engines.filter((engine) => engine!.endsWith(', version)'))).toHaveLength(3);
+    expect(engines.filter((engine) => engine!.endsWith(', changed_at)'))).toHaveLength(1);
     for (const statement of statements.filter((s) => /deduplication_window/.test(s))) {
       expect(statement).toContain('replicated_deduplication_window = 1000');
       expect(statement).not.toContain('non_replicated');

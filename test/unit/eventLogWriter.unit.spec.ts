@@ -4,6 +4,7 @@
  * log already holds, or that two callers offer, is written once.
  */
 import { EventLogWriter, EventRow } from '../../src/clickhouse/eventLog';
+import { EventRefusedError } from '../../src/clickhouse/refusal';
 import { decide, evolve, RecordedEvent, recorded } from '../../src/domain/order';
 
 function created(orderId: string): RecordedEvent[] {
@@ -126,7 +127,7 @@ describe('the event log writer', () => {
     }
     for (const insert of sink.inserts.slice(finished)) insert.finish();
     expect(await Promise.all(all)).toEqual([1, 1, 1, 1]);
-    // Before, the first offer went alone and, with it, one caller out of step for good: [a], [b c], [d e], [f g], [h].
+    // Were the first offer taken alone, one caller would stay out of step for good: [a], [b c], [d e], [f g], [h].
     expect(sink.inserts.map((insert) => insert.rows.map((row) => row.order_id).join(' '))).toEqual(['a b', 'c d', 'e f', 'g h']);
   });
 
@@ -231,21 +232,25 @@ describe('the event log writer', () => {
     beforeEach(() => jest.useFakeTimers({ now: new Date('2026-01-01T00:00:00Z'), doNotFake: ['setImmediate'] }));
     afterEach(() => jest.useRealTimers());
 
-    /** A writer that waits up to 250 ms for company, past its first insert (which never waits). */
-    async function afterFirstInsert(expected: () => number, millisIntoIt = 0) {
+    /**
+     * A writer that waits up to 250 ms for company, past its first insert (which never waits),
+     * with `onTheirWay` commands announced.
+     */
+    async function afterFirstInsert(onTheirWay: number, millisIntoIt = 0) {
       const sink = controllableSink();
-      const writer = new EventLogWriter(sink.write, sink.inLog, { minIntervalMs: 250, expected });
+      const writer = new EventLogWriter(sink.write, sink.inLog, { minIntervalMs: 250 });
       const first = writer.append(created('a'));
+      const offered = Array.from({ length: onTheirWay }, () => writer.announce());
       await tick();
       expect(sink.inserts).toHaveLength(1);
       jest.advanceTimersByTime(millisIntoIt);
       sink.inserts[0].finish();
       await first;
-      return { sink, writer };
+      return { sink, writer, offered };
     }
 
     it('holds an insert, within the interval, for the events of commands still awaiting their answer', async () => {
-      const { sink, writer } = await afterFirstInsert(() => 3, 40);
+      const { sink, writer } = await afterFirstInsert(3, 40);
       // 40 ms after it started: the next waits for the rest of the 250 ms while commands are on their way.
       const later = ['b', 'c'].map((id) => writer.append(created(id)));
       await tick();
@@ -263,21 +268,20 @@ describe('the event log writer', () => {
 
     /** Events of 'b' held 50 ms into the interval, for one command still on its way. */
     async function heldForOneOnItsWay() {
-      const onTheirWay = { count: 1 };
-      const { sink, writer } = await afterFirstInsert(() => onTheirWay.count);
+      const { sink, writer, offered } = await afterFirstInsert(1);
       const b = writer.append(created('b'));
       await tick();
       jest.advanceTimersByTime(50);
       await tick();
       expect(sink.inserts).toHaveLength(1);
-      return { sink, writer, b, onTheirWay };
+      return { sink, writer, b, offered: offered[0] };
     }
 
     it('stops waiting as soon as the last command on its way has offered its events', async () => {
-      const { sink, writer, b, onTheirWay } = await heldForOneOnItsWay();
+      const { sink, writer, b, offered } = await heldForOneOnItsWay();
       // The one command on its way is answered and offers its events: nothing more to wait for.
-      onTheirWay.count = 0;
       const c = writer.append(created('c'));
+      offered();
       await tick();
       await tick();
       expect(sink.inserts).toHaveLength(2);
@@ -287,10 +291,9 @@ describe('the event log writer', () => {
     });
 
     it('stops waiting when told the last command on its way was answered without events', async () => {
-      const { sink, writer, b, onTheirWay } = await heldForOneOnItsWay();
+      const { sink, b, offered } = await heldForOneOnItsWay();
       // The command on its way is rejected: it will offer nothing.
-      onTheirWay.count = 0;
-      writer.recheck();
+      offered();
       await tick();
       await tick();
       expect(sink.inserts).toHaveLength(2);
@@ -301,7 +304,7 @@ describe('the event log writer', () => {
 
     it('never holds a lone command: with none on its way, back-to-back inserts start at once', async () => {
       const sink = controllableSink();
-      const writer = new EventLogWriter(sink.write, sink.inLog, { minIntervalMs: 60_000, expected: () => 0 });
+      const writer = new EventLogWriter(sink.write, sink.inLog, { minIntervalMs: 60_000 });
       for (const id of ['a', 'b', 'c']) {
         const appended = writer.append(created(id));
         await tick();
@@ -309,6 +312,74 @@ describe('the event log writer', () => {
         expect(await appended).toBe(1);
       }
       expect(sink.inserts).toHaveLength(3);
+    });
+  });
+
+  describe('when the log refuses an event for good', () => {
+    /** ClickHouse's answer to a row that breaks a table's CHECK constraint. */
+    const violation = () => Object.assign(new Error('Constraint `no_poison` for table orders.order_events is violated'), { type: 'VIOLATED_CONSTRAINT' });
+    /** A log that refuses every insert holding one of the named events, and keeps what it takes. */
+    function refusingLog(...refused: string[]) {
+      const inserts: string[][] = [];
+      const kept: string[] = [];
+      const write = async (rows: EventRow[]) => {
+        inserts.push(rows.map((row) => row.event_id));
+        if (rows.some((row) => refused.includes(row.event_id))) throw violation();
+        kept.push(...rows.map((row) => row.event_id));
+      };
+      return { inserts, kept, writer: new EventLogWriter(write, async () => new Set<string>()) };
+    }
+
+    /** An order's events through its status changes. */
+    function lifecycle(orderId: string, ...statuses: Array<'CONFIRMED' | 'SHIPPED'>): RecordedEvent[] {
+      const events = created(orderId);
+      let state = evolve(undefined, events[0].event);
+      for (const [index, to] of statuses.entries()) {
+        const [event] = decide(
+          state,
+          { type: 'ChangeOrderStatus', commandId: `s-${index}`, correlationId: 'r', orderId, status: to },
+          new Date('2026-01-01T00:00:01Z'),
+        );
+        state = evolve(state, event);
+        events.push(recorded(event, state));
+      }
+      return events;
+    }
+
+    it("writes the other callers' events, and tells the one whose event it refused which and why", async () => {
+      const { inserts, kept, writer } = refusingLog('c:1');
+      const offers = ['a', 'b', 'c', 'd', 'e'].map((id) => writer.append(created(id)).then(String, (error: unknown) => error));
+      const [a, b, c, d, e] = await Promise.all(offers);
+      expect([a, b, d, e]).toEqual(['1', '1', '1', '1']);
+      expect(c).toBeInstanceOf(EventRefusedError);
+      expect(c).toMatchObject({ eventId: 'c:1', version: 1, reason: expect.stringMatching(/^VIOLATED_CONSTRAINT: Constraint `no_poison`/) });
+      // Halved until the refused caller was alone: not one insert per caller.
+      expect(inserts.length).toBeLessThan(8);
+      expect(kept.sort()).toEqual(['a:1', 'b:1', 'd:1', 'e:1']);
+    });
+
+    it("writes a caller's events in order up to the refused one, and nothing of its order after it", async () => {
+      const { kept, writer } = refusingLog('a:2');
+      const refused = writer.append(lifecycle('a', 'CONFIRMED', 'SHIPPED')).catch((error: unknown) => error);
+      const later = writer.append(lifecycle('a', 'CONFIRMED', 'SHIPPED')).catch((error: unknown) => error);
+      await expect(refused).resolves.toMatchObject({ eventId: 'a:2' });
+      // The same order offered again in the batch waits behind the refusal too.
+      await expect(later).resolves.toMatchObject({ eventId: 'a:2' });
+      expect(kept).toEqual(['a:1']);
+    });
+
+    it('fails every caller of an insert that failed for another reason, for them to retry', async () => {
+      const writer = new EventLogWriter(
+        async () => {
+          throw Object.assign(new Error('Too many parts'), { type: 'TOO_MANY_PARTS' });
+        },
+        async () => new Set<string>(),
+      );
+      const offers = ['a', 'b'].map((id) => writer.append(created(id)).catch((error: unknown) => error));
+      for (const failure of await Promise.all(offers)) {
+        expect(failure).not.toBeInstanceOf(EventRefusedError);
+        expect(failure).toMatchObject({ type: 'TOO_MANY_PARTS' });
+      }
     });
   });
 

@@ -115,7 +115,7 @@ describe('the document', () => {
 /** The routes of an app like the one under test; its ports are never called, only the declarations read. */
 function declaredRoutes() {
   const unused = {} as never;
-  return apiRoutes({ log: unused, gateway: unused, readModels: unused, readiness: unused, auth: unused, rebuild: unused }).map(({ route }) => route);
+  return apiRoutes({ log: unused, gateway: unused, readModels: unused, readiness: unused, auth: unused, admin: unused }).map(({ route }) => route);
 }
 
 describe('every answer of the API is one the document describes', () => {

@@ -4,7 +4,7 @@
  * `g-000000001`…, customers `gc-…` with a skew (a few customers have many orders), all five
  * statuses, creation times spread over `year`. Deterministic for a given count.
  */
-import type { ClickHouse } from '../clickhouse/client';
+import type { ClickHouse } from '../../src/clickhouse/client';
 
 export interface GenerateOptions {
   orders: number;

@@ -2,9 +2,9 @@
  * The read queries timed in-process, with no HTTP in between: the baseline that the same
  * requests through the API are compared with. They call the very functions the routes call.
  */
-import type { ClickHouse } from '../clickhouse/client';
-import { listOrders, orderById, orderStatistics } from '../clickhouse/orderQueries';
-import type { OrderStatus } from '../domain/order';
+import type { ClickHouse } from '../../src/clickhouse/client';
+import { listOrders, orderById, orderStatistics } from '../../src/clickhouse/orderQueries';
+import type { OrderStatus } from '../../src/domain/order';
 
 export interface QueryPlan {
   byId: string[];

@@ -4,15 +4,16 @@
  * live orders are written; one bulk insert of every row (the ceiling); one insert per row (the
  * floor, on a sample, since it is slow).
  */
-import type { Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities } from '../../activities';
-import type { ClickHouse } from '../clickhouse/client';
-import { EventLogWriter, insertEventRows, toEventRow } from '../clickhouse/eventLog';
-import { applySchema } from '../clickhouse/schema';
-import { inTurns } from './inTurns';
-import { distribution } from './stats';
-import { decide, evolve, OrderCommand, OrderState, RecordedEvent, recorded } from '../domain/order';
+import type { ClickHouse } from '../../src/clickhouse/client';
+import { EventLogWriter, insertEventRows, toEventRow } from '../../src/clickhouse/eventLog';
+import { refusedEventsIn } from '../../src/clickhouse/refusedEvents';
+import { applySchema } from '../../src/clickhouse/schema';
+import type { Logger } from '../../src/logger';
+import { inTurns } from '../inTurns';
+import { distribution } from '../stats';
+import { decide, evolve, OrderCommand, OrderState, RecordedEvent, recorded } from '../../src/domain/order';
 
 export interface IngestOptions {
   orders: number;
@@ -21,10 +22,8 @@ export interface IngestOptions {
   singleRowSample: number;
   /** Rounds of the activity path and of the bulk insert, taken in turns; the medians are reported. */
   rounds: number;
-  /** Where the activities' log lines go (the worker's: the service's logger). */
-  logger?: Logger;
-  /** Whether that logger keeps info lines, as the worker is told. */
-  logsInfo?: boolean;
+  /** Where the activities' log lines go, as the worker's do: the service's logger, at its level. */
+  log: Logger;
 }
 
 export interface IngestFigures {
@@ -109,15 +108,15 @@ export async function benchmarkIngestion(ch: ClickHouse, options: IngestOptions)
       const scratch = await fresh(`activity_${round}`);
       let batches = 0;
       const eventLog = EventLogWriter.forClickHouse(scratch, { onBatch: () => (batches += 1) });
-      const { deliverOrderEvents } = createActivities({ eventLog, logsInfo: options.logsInfo });
-      const environment = new MockActivityEnvironment(undefined, { logger: options.logger });
+      const { deliverOrderEvents } = createActivities({ eventLog, refusedEvents: refusedEventsIn(scratch), log: options.log });
+      const environment = new MockActivityEnvironment();
       let next = 0;
       const started = performance.now();
       // Each lane is one workflow at a time, delivering what its outbox holds (here an order's whole
       // history, as after a quick create → deliver) in one activity.
       await Promise.all(
         Array.from({ length: options.concurrency }, async () => {
-          for (let index = next++; index < histories.length; index = next++) await environment.run(deliverOrderEvents, histories[index]);
+          for (let index = next++; index < histories.length; index = next++) await environment.run(deliverOrderEvents, histories[index], null);
         }),
       );
       const millis = performance.now() - started;

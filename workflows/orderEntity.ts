@@ -1,0 +1,111 @@
+/**
+ * The order as its workflow holds it: the state the domain's events built, and the answers it gave,
+ * so that a repeated commandId gets its first answer again. Every rule comes from the domain's
+ * `decide()` and `evolve()`; this adds only what a long-lived entity needs around them.
+ */
+import { ApplicationFailure, log } from '@temporalio/workflow';
+import { DomainError, ErrorCode } from '../src/domain/errors';
+import { decide, evolve, isTerminal, OrderCommand, OrderSnapshot, OrderState, RecordedEvent, recorded, snapshot } from '../src/domain/order';
+import { answerAgain, CommandOutcome, findOutcome, OrderWorkflowInput, OrderWorkflowResult } from './messages';
+
+/** Enough to answer any realistic client retry; bounded so that continue-as-new stays small. */
+const RECENT_COMMANDS_KEPT = 200;
+
+/** What an applied command produced: its answer, and the events it recorded (none for a repeat). */
+export interface Applied {
+  answer: OrderSnapshot;
+  events: RecordedEvent[];
+}
+
+export class OrderEntity {
+  private current: OrderState | undefined;
+  private readonly recentCommands: CommandOutcome[];
+  private createCommandId: string | undefined;
+
+  constructor(input: OrderWorkflowInput) {
+    this.current = input.state;
+    this.recentCommands = input.recentCommands ?? [];
+    this.createCommandId = input.createCommandId;
+  }
+
+  get state(): OrderState | undefined {
+    return this.current;
+  }
+
+  get isTerminal(): boolean {
+    return this.current !== undefined && isTerminal(this.current.status);
+  }
+
+  outcomeOf(commandId: string): CommandOutcome | undefined {
+    return findOutcome({ createdAt: this.current?.createdAt, createCommandId: this.createCommandId, recentCommands: this.recentCommands }, commandId);
+  }
+
+  /** Throws the DomainError a command would meet, without changing anything. */
+  validate(command: OrderCommand): void {
+    if (this.outcomeOf(command.commandId)) return;
+    decide(this.current, command, new Date());
+  }
+
+  /** Applies a command, or answers a repeated one as it was answered first. Throws a DomainError. */
+  apply(command: OrderCommand): Applied {
+    const earlier = this.outcomeOf(command.commandId);
+    if (earlier) return { answer: this.answerAgain(earlier), events: [] };
+    const events = decide(this.current, command, new Date()).map((event) => {
+      this.current = evolve(this.current, event);
+      return recorded(event, this.current);
+    });
+    const state = this.current!;
+    // The same ids as the API's and the activity's log lines: one grep follows a command through.
+    log.info('command applied', {
+      orderId: command.orderId,
+      commandId: command.commandId,
+      correlationId: command.correlationId,
+      command: command.type,
+      status: state.status,
+      version: state.version,
+    });
+    if (command.type === 'CreateOrder') this.createCommandId = command.commandId;
+    else this.remember({ commandId: command.commandId, accepted: true, version: state.version, status: state.status, updatedAt: state.updatedAt });
+    return { answer: snapshot(state), events };
+  }
+
+  /** A signal cannot answer, so its rejection is kept where a query (and the Web UI) can see it. */
+  reject(command: OrderCommand, error: DomainError): void {
+    if (this.outcomeOf(command.commandId)) return;
+    this.remember({ commandId: command.commandId, accepted: false, code: error.code, message: error.message });
+    log.warn('signal rejected', {
+      orderId: command.orderId,
+      commandId: command.commandId,
+      correlationId: command.correlationId,
+      code: error.code,
+      reason: error.message,
+    });
+  }
+
+  carry(): Pick<OrderWorkflowInput, 'state' | 'recentCommands' | 'createCommandId'> {
+    return { state: this.current, recentCommands: this.recentCommands, createCommandId: this.createCommandId };
+  }
+
+  result(): OrderWorkflowResult {
+    return { state: this.current ?? null, createCommandId: this.createCommandId, recentCommands: this.recentCommands };
+  }
+
+  /** A repeat of a refused signal is refused again, with the same code and message. */
+  private answerAgain(outcome: CommandOutcome): OrderSnapshot {
+    if (!outcome.accepted) throw new DomainError(outcome.code as ErrorCode, outcome.message);
+    return answerAgain(this.current!, outcome);
+  }
+
+  private remember(outcome: CommandOutcome): void {
+    this.recentCommands.push(outcome);
+    if (this.recentCommands.length > RECENT_COMMANDS_KEPT) this.recentCommands.splice(0, this.recentCommands.length - RECENT_COMMANDS_KEPT);
+  }
+}
+
+/** A rejection carries the domain's stable code as its type, which the API maps to its HTTP status. */
+export function asFailure(error: unknown): unknown {
+  if (error instanceof DomainError) {
+    return ApplicationFailure.create({ type: error.code, message: error.message, nonRetryable: true, details: [error.fieldErrors] });
+  }
+  return error;
+}
