@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import { DomainError, ErrorCode } from '../src/domain/errors';
-import { decide, evolve, isTerminal, OrderCommand, OrderSnapshot, OrderState, RecordedEvent, recorded, snapshot } from '../src/domain/order';
+import { decide, evolve, isTerminal, OrderCommand, OrderSnapshot, OrderState, readCommand, RecordedEvent, recorded, snapshot } from '../src/domain/order';
 import { answerAgain, CommandOutcome, findOutcome, OrderWorkflowInput, OrderWorkflowResult } from './messages';
 
 /** Enough to answer any realistic client retry; bounded so that continue-as-new stays small. */
@@ -17,12 +17,18 @@ export interface Applied {
   events: RecordedEvent[];
 }
 
+/**
+ * Commands reach the entity as any Temporal client sent them: each is read with the domain's
+ * schemas, and refused if it names another order than this workflow's, before anything else.
+ */
 export class OrderEntity {
+  private readonly orderId: string;
   private current: OrderState | undefined;
   private readonly recentCommands: CommandOutcome[];
   private createCommandId: string | undefined;
 
   constructor(input: OrderWorkflowInput) {
+    this.orderId = input.orderId;
     this.current = input.state;
     this.recentCommands = input.recentCommands ?? [];
     this.createCommandId = input.createCommandId;
@@ -41,13 +47,15 @@ export class OrderEntity {
   }
 
   /** Throws the DomainError a command would meet, without changing anything. */
-  validate(command: OrderCommand): void {
+  validate(untrusted: unknown): void {
+    const command = readCommand(untrusted, this.orderId);
     if (this.outcomeOf(command.commandId)) return;
     decide(this.current, command, new Date());
   }
 
   /** Applies a command, or answers a repeated one as it was answered first. Throws a DomainError. */
-  apply(command: OrderCommand): Applied {
+  apply(untrusted: unknown): Applied {
+    const command = readCommand(untrusted, this.orderId);
     const earlier = this.outcomeOf(command.commandId);
     if (earlier) return { answer: this.answerAgain(earlier), events: [] };
     const events = decide(this.current, command, new Date()).map((event) => {

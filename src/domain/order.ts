@@ -6,7 +6,7 @@
  */
 import { DomainError, parseFields } from './errors';
 import { toAmount } from './money';
-import { CommandMeta, lineTotalCents, ORDER_COMMAND, OrderLine } from './commands';
+import { CommandMeta, lineTotalCents, ORDER_COMMAND, OrderCommand, OrderLine } from './commands';
 import { ALLOWED_TRANSITIONS, canTransition, OrderStatus } from './status';
 
 export * from './status';
@@ -157,17 +157,25 @@ function invalidTransition(state: OrderState, to: OrderStatus): DomainError {
 }
 
 /**
- * Decides what a command does to an order: the events it records, or a DomainError saying why not.
- * The command comes from outside (any Temporal client can send one), so it is checked against the
- * command schemas first (`commands.ts`), then judged against the state.
+ * Reads a command that comes from outside (any Temporal client can send one) with the command
+ * schemas (`commands.ts`), and refuses one that names another order than `orderId`, when known.
  */
-export function decide(state: OrderState | undefined, untrusted: unknown, now: Date): OrderEvent[] {
+export function readCommand(untrusted: unknown, orderId: string | undefined): OrderCommand {
   const command = parseFields(ORDER_COMMAND, untrusted, 'command');
-  if (state && command.orderId !== state.orderId) {
-    throw new DomainError('VALIDATION_FAILED', `orderId: ${command.orderId} is not this order (${state.orderId})`, [
-      { field: 'orderId', message: `is not this order (${state.orderId})` },
+  if (orderId !== undefined && command.orderId !== orderId) {
+    throw new DomainError('VALIDATION_FAILED', `orderId: ${command.orderId} is not this order (${orderId})`, [
+      { field: 'orderId', message: `is not this order (${orderId})` },
     ]);
   }
+  return command;
+}
+
+/**
+ * Decides what a command does to an order: the events it records, or a DomainError saying why not.
+ * The command is read first (`readCommand`), then judged against the state.
+ */
+export function decide(state: OrderState | undefined, untrusted: unknown, now: Date): OrderEvent[] {
+  const command = readCommand(untrusted, state?.orderId);
   switch (command.type) {
     case 'CreateOrder': {
       if (state) throw new DomainError('ORDER_ALREADY_EXISTS', `order ${command.orderId} already exists`);

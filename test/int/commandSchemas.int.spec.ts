@@ -134,6 +134,14 @@ describe('an Update sent straight to an order workflow', () => {
     expect(refused).toEqual({ code: 'VALIDATION_FAILED', message: `orderId: someone-else is not this order (${orderId})` });
     expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'PENDING', version: 1 });
   });
+
+  it("to create an order under another order's workflow is refused, and creates neither", async () => {
+    const orderId = `schemas-${randomUUID().slice(0, 8)}`;
+    const refused = await refusalOf(() => createWithStart(orderId, createCommand('someone-else')));
+    expect(refused).toEqual({ code: 'VALIDATION_FAILED', message: `orderId: someone-else is not this order (${orderId})` });
+    expect(await client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId)).query(getOrderQuery)).toBeNull();
+    await expect(client.workflow.getHandle(orderWorkflowId('someone-else')).describe()).rejects.toThrow(/not found/i);
+  });
 });
 
 describe('a Signal sent straight to an order workflow', () => {
@@ -155,6 +163,20 @@ describe('a Signal sent straight to an order workflow', () => {
     const outcome = await handle.query(getCommandOutcomeQuery, command.commandId);
     const http = await overHttp('POST', '/orders', { orderId: 'http-twin', customerId: 'c-1', items: [{ productId: 'p-1', quantity: -1, price: 3.5 }] });
     expect(outcome).toEqual({ commandId: command.commandId, accepted: false, code: http.code, message: http.message });
+    expect(await handle.query(getOrderQuery)).toBeNull();
+  });
+
+  it("to create an order under another order's workflow is recorded as rejected, and creates nothing", async () => {
+    const orderId = `schemas-${randomUUID().slice(0, 8)}`;
+    const command = createCommand('someone-else');
+    await client.workflow.signalWithStart('orderWorkflow', { ...startOptions(orderId), signal: createOrderSignal, signalArgs: [command as never] });
+    const handle = client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(orderId));
+    expect(await handle.query(getCommandOutcomeQuery, command.commandId)).toEqual({
+      commandId: command.commandId,
+      accepted: false,
+      code: 'VALIDATION_FAILED',
+      message: `orderId: someone-else is not this order (${orderId})`,
+    });
     expect(await handle.query(getOrderQuery)).toBeNull();
   });
 });

@@ -4,7 +4,7 @@
  */
 import { DomainError } from '../../src/domain/errors';
 import { averageCents, centsFromDecimalString, centsFromNumber, toDecimalString } from '../../src/domain/money';
-import { CreateOrder, decide, evolve } from '../../src/domain/order';
+import { CreateOrder, decide, evolve, readCommand } from '../../src/domain/order';
 import { LIMITS } from '../../src/domain/commands';
 
 const now = new Date('2026-03-01T12:00:00.000Z');
@@ -113,6 +113,13 @@ describe('any command', () => {
     const state = evolve(undefined, decide(undefined, create(), now)[0]);
     const error = refusal({ type: 'CancelOrder', commandId: 'c2', correlationId: 'c2', orderId: 'order-002', reason: 'x' }, state);
     expect(error.fieldErrors).toEqual([{ field: 'orderId', message: 'is not this order (order-001)' }]);
+  });
+
+  it('is refused when it creates another order than the one it is read for, before that order exists', () => {
+    expect(() => readCommand(create(), 'order-002')).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', message: 'orderId: order-001 is not this order (order-002)' }),
+    );
+    expect(readCommand(create(), 'order-001')).toMatchObject({ type: 'CreateOrder', orderId: 'order-001' });
   });
 });
 
