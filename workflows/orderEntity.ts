@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import { DomainError, ErrorCode } from '../src/domain/errors';
-import { decide, evolve, isTerminal, OrderCommand, OrderSnapshot, OrderState, readCommand, RecordedEvent, recorded, snapshot } from '../src/domain/order';
+import { decide, evolve, isTerminal, OrderSnapshot, OrderState, readCommand, RecordedEvent, recorded, snapshot } from '../src/domain/order';
 import { answerAgain, CommandOutcome, findOutcome, OrderWorkflowInput, OrderWorkflowResult } from './messages';
 
 /** Enough to answer any realistic client retry; bounded so that continue-as-new stays small. */
@@ -77,17 +77,17 @@ export class OrderEntity {
     return { answer: snapshot(state), events };
   }
 
-  /** A signal cannot answer, so its rejection is kept where a query (and the Web UI) can see it. */
-  reject(command: OrderCommand, error: DomainError): void {
-    if (this.outcomeOf(command.commandId)) return;
-    this.remember({ commandId: command.commandId, accepted: false, code: error.code, message: error.message });
-    log.warn('signal rejected', {
-      orderId: command.orderId,
-      commandId: command.commandId,
-      correlationId: command.correlationId,
-      code: error.code,
-      reason: error.message,
-    });
+  /**
+   * A signal cannot answer, so its rejection is kept where a query (and the Web UI) can see it,
+   * under the commandId it gave, even when the rest of it was malformed; without one, only logged.
+   */
+  reject(untrusted: unknown, error: DomainError): void {
+    const { commandId, correlationId } = idsOf(untrusted);
+    if (commandId !== undefined) {
+      if (this.outcomeOf(commandId)) return;
+      this.remember({ commandId, accepted: false, code: error.code, message: error.message });
+    }
+    log.warn('signal rejected', { orderId: this.orderId, commandId, correlationId, code: error.code, reason: error.message });
   }
 
   carry(): Pick<OrderWorkflowInput, 'state' | 'recentCommands' | 'createCommandId'> {
@@ -108,6 +108,12 @@ export class OrderEntity {
     this.recentCommands.push(outcome);
     if (this.recentCommands.length > RECENT_COMMANDS_KEPT) this.recentCommands.splice(0, this.recentCommands.length - RECENT_COMMANDS_KEPT);
   }
+}
+
+/** The ids a command gave, as far as it gave them. */
+function idsOf(untrusted: unknown): { commandId?: string; correlationId?: string } {
+  const { commandId, correlationId } = (typeof untrusted === 'object' && untrusted !== null ? untrusted : {}) as Record<string, unknown>;
+  return { commandId: typeof commandId === 'string' ? commandId : undefined, correlationId: typeof correlationId === 'string' ? correlationId : undefined };
 }
 
 /** A rejection carries the domain's stable code as its type, which the API maps to its HTTP status. */

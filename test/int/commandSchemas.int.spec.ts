@@ -179,4 +179,15 @@ describe('a Signal sent straight to an order workflow', () => {
     });
     expect(await handle.query(getOrderQuery)).toBeNull();
   });
+
+  it('that is no command at all is refused, and the order carries on', async () => {
+    const { orderId, handle } = await createdOrder();
+    await handle.signal(cancelOrderSignal, null as never);
+    await handle.signal(cancelOrderSignal, 'cancel it' as never);
+    // A workflow task failing on them would hold this Update back: its deadline bounds the wait.
+    const confirmed = await client.withDeadline(Date.now() + 20_000, () =>
+      handle.executeUpdate(changeOrderStatusUpdate, { args: [{ type: 'ChangeOrderStatus', ...meta(), orderId, status: 'CONFIRMED' }] }),
+    );
+    expect(confirmed).toMatchObject({ status: 'CONFIRMED', version: 2 });
+  });
 });
