@@ -227,6 +227,8 @@ describe('roles', () => {
     [TEST_KEYS.write, 'POST', '/analytics/sql', 403],
     [TEST_KEYS.write, 'POST', '/admin/projections/rebuild', 403],
     [TEST_KEYS.admin, 'POST', '/admin/projections/rebuild', 200],
+    [TEST_KEYS.write, 'POST', '/admin/events/redeliver', 403],
+    [TEST_KEYS.admin, 'POST', '/admin/events/redeliver', 202],
     [TEST_KEYS.read, 'GET', '/no/such/route', 404],
   ])('key %s: %s %s answers %i', async (key, method, path, status) => {
     const body = method === 'POST' && path === '/orders' ? order('unit-roles') : undefined;

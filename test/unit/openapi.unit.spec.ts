@@ -170,6 +170,7 @@ describe('every answer of the API is one the document describes', () => {
     ['post', '/analytics/sql', () => call(api.url, 'POST', '/analytics/sql', { json: { sql: 'SELECT 1 AS one' } })],
     ['post', '/analytics/sql', () => call(api.url, 'POST', '/analytics/sql', { json: { sql: 'DROP TABLE x' } })],
     ['post', '/admin/projections/rebuild', () => call(api.url, 'POST', '/admin/projections/rebuild', { headers: with_(TEST_KEYS.write) })],
+    ['post', '/admin/events/redeliver', () => call(api.url, 'POST', '/admin/events/redeliver')],
     ['get', '/healthz', () => call(api.url, 'GET', '/healthz')],
     ['get', '/readyz', () => call(api.url, 'GET', '/readyz')],
     ['get', '/openapi.json', () => call(api.url, 'GET', '/openapi.json')],
@@ -194,6 +195,24 @@ describe('every answer of the API is one the document describes', () => {
   it.each(cases)('%s %s (case %#)', async (method, path, send) => {
     const reply = await send();
     expect(undocumented(method, path, reply)).toBeUndefined();
+  });
+
+  it('GET /readyz naming events the event log refused', async () => {
+    const refused = { orderId: 'held', eventId: 'held:1', version: 1, reason: 'VIOLATED_CONSTRAINT: no', refusedAt: '2026-05-01T10:00:00.000Z' };
+    const holding = await startInMemoryApi({
+      readiness: async () => ({
+        ready: true,
+        checks: { temporal: 'ok', clickhouse: 'ok' },
+        detail: { refusedEvents: { waiting: 1, oldest: [refused], action: 'fix the cause, then POST /admin/events/redeliver' } },
+      }),
+    });
+    try {
+      const reply = await call(holding.url, 'GET', '/readyz');
+      expect(reply.body.detail.refusedEvents.oldest).toEqual([refused]);
+      expect(undocumented('get', '/readyz', reply)).toBeUndefined();
+    } finally {
+      await holding.stop();
+    }
   });
 });
 
