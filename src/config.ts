@@ -22,6 +22,9 @@ export interface Config {
   clickhouseUrl?: string;
   clickhouseUser?: string;
   clickhousePassword?: string;
+  /** CLICKHOUSE_ANALYST_USER: a read-only user of the server for `POST /analytics/sql` (docs/analytics.md). */
+  clickhouseAnalystUser?: string;
+  clickhouseAnalystPassword?: string;
   clickhouseDatabase: string;
   /** CLICKHOUSE_CLUSTER: create the schema ON CLUSTER with Replicated engines. */
   clickhouseCluster?: string;
@@ -192,6 +195,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     clickhouseUrl,
     clickhouseUser: optional(env, 'CLICKHOUSE_USER'),
     clickhousePassword: env.CLICKHOUSE_PASSWORD,
+    clickhouseAnalystUser: optional(env, 'CLICKHOUSE_ANALYST_USER'),
+    clickhouseAnalystPassword: env.CLICKHOUSE_ANALYST_PASSWORD,
     clickhouseDatabase: database,
     clickhouseCluster,
     temporalSecurity,

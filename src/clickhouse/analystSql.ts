@@ -7,22 +7,8 @@
 import { DomainError } from '../domain/errors';
 import type { ClickHouse } from './client';
 
-export const ANALYST_LIMITS = {
-  maxSqlLength: 20_000,
-  maxResultRows: 10_000,
-  maxResultBytes: 20 * 1024 * 1024,
-  maxExecutionSeconds: 10,
-  maxParams: 50,
-} as const;
-
-/** The analyst session's settings; readonly last, since once it is 1 nothing may be changed. */
-export const ANALYST_SETTINGS: Array<[string, string | number]> = [
-  ['max_result_rows', ANALYST_LIMITS.maxResultRows],
-  ['max_result_bytes', ANALYST_LIMITS.maxResultBytes],
-  ['result_overflow_mode', 'throw'],
-  ['max_execution_time', ANALYST_LIMITS.maxExecutionSeconds],
-  ['readonly', 1],
-];
+export { ANALYST_LIMITS } from './sessionSettings';
+import { ANALYST_LIMITS } from './sessionSettings';
 
 /** Table and scalar functions that read or write outside this database. */
 const OUTSIDE = [
