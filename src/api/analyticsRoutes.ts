@@ -3,11 +3,13 @@
  * (any key), and read-only SQL for analysts (admin keys only).
  */
 import Router from '@koa/router';
+import type { Context } from 'koa';
 import type { ClickHouse } from '../clickhouse/client';
 import { bucketStarts, recentOrders, revenueSeries, topProducts } from '../clickhouse/analytics';
-import { checkAnalystParams, checkAnalystSql, runAnalystSql } from '../clickhouse/analystSql';
+import { prepareAnalystSql, runAnalystSql } from '../clickhouse/analystSql';
 import { validationFailed } from '../domain/errors';
 import { readJsonBody } from './body';
+import { sendExactJson } from './exactJson';
 import { MAX_BUCKETS, parseGranularity, parseShortLimit, parseRange } from './queryParams';
 
 export function analyticsRoutes(ch: ClickHouse, now: () => Date = () => new Date()): Router {
@@ -21,13 +23,13 @@ export function analyticsRoutes(ch: ClickHouse, now: () => Date = () => new Date
         { field: 'granularity', message: `the range holds more than ${MAX_BUCKETS} ${granularity} buckets; narrow it or use a coarser granularity` },
       ]);
     }
-    ctx.body = await revenueSeries(ch, from, to, granularity);
+    sendExactJson(ctx, await revenueSeries(ch, from, to, granularity));
   });
 
   router.get('/analytics/top-products', async (ctx) => {
     const { from, to } = parseRange(ctx.query, now());
     const limit = parseShortLimit(ctx.query);
-    ctx.body = { from: from.toISOString(), to: to.toISOString(), products: await topProducts(ch, from, to, limit) };
+    sendExactJson(ctx, { from: from.toISOString(), to: to.toISOString(), products: await topProducts(ch, from, to, limit) });
   });
 
   router.get('/analytics/recent-orders', async (ctx) => {
@@ -42,8 +44,18 @@ export function analyticsRoutes(ch: ClickHouse, now: () => Date = () => new Date
     const { sql, params, ...rest } = body as Record<string, unknown>;
     const unknown = Object.keys(rest);
     if (unknown.length > 0) throw validationFailed(unknown.map((field) => ({ field, message: 'is not a known field' })));
-    ctx.body = await runAnalystSql(ch, checkAnalystSql(sql), checkAnalystParams(params));
+    const statement = await prepareAnalystSql(ch, sql, params);
+    sendExactJson(ctx, await runAnalystSql(ch, statement, clientGone(ctx)));
   });
 
   return router;
+}
+
+/** Fires when the client hangs up before its answer was written, so that its statement stops. */
+function clientGone(ctx: Context): AbortSignal {
+  const gone = new AbortController();
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) gone.abort();
+  });
+  return gone.signal;
 }

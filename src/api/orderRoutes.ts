@@ -12,6 +12,7 @@ import type { CommandMeta, CreateOrder } from '../domain/order';
 import { parseCancelRequest, parseChangeStatusRequest, parseCommandId, parseCreateOrderRequest, parseId } from '../domain/validation';
 import type { OrderGateway } from '../temporal/orderGateway';
 import { readJsonBody } from './body';
+import { sendExactJson } from './exactJson';
 import { parseConsistency, parseCursor, parseLimit, parseMinVersion, parseOptionalId, parseRange, parseStatusFilter } from './queryParams';
 
 export interface OrderRouteDeps {
@@ -156,7 +157,7 @@ export function orderRoutes(deps: OrderRouteDeps): Router {
 
   router.get('/stats/orders', async (ctx) => {
     const { from, to } = parseRange(ctx.query, now());
-    ctx.body = await orderStatistics(ch, from, to);
+    sendExactJson(ctx, await orderStatistics(ch, from, to));
   });
 
   return router;

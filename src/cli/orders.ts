@@ -9,7 +9,7 @@ import { isOrderStatus, ORDER_STATUSES } from '../domain/order';
 import { parseCancelRequest, parseChangeStatusRequest, parseCommandId, parseCreateOrderRequest, parseId } from '../domain/validation';
 import { apiTarget, authorization } from './apiClient';
 import type { OrderSnapshot } from '../domain/order';
-import type { OrderPage, OrderStatistics } from '../clickhouse/orderQueries';
+import type { OrderPage, OrderStatisticsAnswer } from '../clickhouse/orderQueries';
 
 const USAGE = `usage: npm run orders -- <command> [options] [--json]
 
@@ -185,7 +185,7 @@ export async function runOrdersCli(argv: string[], io: CliIo): Promise<number> {
         for (const name of ['from', 'to'] as const) if (options[name] !== undefined) query.set(name, options[name]!);
         answer = await send('GET', `/stats/orders${query.size > 0 ? `?${query}` : ''}`);
         print = (body) => {
-          const stats = body as OrderStatistics;
+          const stats = body as OrderStatisticsAnswer;
           return [
             `orders created ${stats.from} – ${stats.to}`,
             `  orders              ${stats.totalOrders}`,

@@ -163,7 +163,8 @@ export class ChdbPool implements Connection<Readable> {
   async query(params: Params<'query'>) {
     const query_id = params.query_id ?? randomUUID();
     const mark = `/* ${randomUUID()} */`;
-    if (ChdbPool.hasParams(params)) {
+    // chDB streams only SELECT (and WITH … SELECT); EXPLAIN, SHOW and the like come whole.
+    if (ChdbPool.hasParams(params) || !/^[\s(]*(SELECT|WITH)\b/i.test(params.query)) {
       const bytes = await this.withSession((session) => this.whole(session, params, mark));
       return { stream: Readable.from([bytes]), query_id, response_headers: {}, http_status_code: 200 };
     }
@@ -239,8 +240,9 @@ export class ChdbPool implements Connection<Readable> {
   }
 
   async exec(params: Params<'exec'>) {
+    if (params.values === undefined) return { ...(await this.query(params)), summary: EMPTY_SUMMARY };
     const query_id = params.query_id ?? randomUUID();
-    const body = params.values === undefined ? '' : await text(params.values);
+    const body = await text(params.values);
     const query = body.trim() === '' ? params.query : `${params.query}\n${body}`;
     const bytes = await this.withSession((session) => this.whole(session, { ...params, query }, `/* ${randomUUID()} */`));
     return { stream: Readable.from([bytes]), query_id, response_headers: {}, http_status_code: 200, summary: EMPTY_SUMMARY };

@@ -1,5 +1,5 @@
 import { DomainError } from '../../src/domain/errors';
-import { averageCents, centsFromDecimalString, centsFromNumber, toDecimalString } from '../../src/domain/money';
+import { averageAmount, centsFromDecimalString, centsFromNumber, exactAmount, toDecimalString } from '../../src/domain/money';
 import { LIMITS, parseCancelRequest, parseChangeStatusRequest, parseCommandId, parseCreateOrderRequest, parseId } from '../../src/domain/validation';
 
 const valid = { orderId: 'order-001', customerId: 'customer-123', items: [{ productId: 'prod-1', quantity: 2, price: 29.99 }] };
@@ -125,7 +125,10 @@ describe('money', () => {
     expect((2 * 2999 + 4999) / 100).toBe(109.97);
   });
   it('averages to the cent, as the guide prints it: 299.93 / 3 = 99.98', () => {
-    expect(averageCents(29993, 3)).toBe(9998);
-    expect(averageCents(0, 0)).toBe(0);
+    expect(averageAmount(exactAmount('299.93'), 3).toString()).toBe('99.98');
+    expect(averageAmount(exactAmount('0.05'), 2).toString()).toBe('0.03');
+    expect(averageAmount(exactAmount('0'), 0).toString()).toBe('0');
+    // Past 2^53 cents, where a double would round.
+    expect(averageAmount(exactAmount('119999999999999.88'), 3).toString()).toBe('39999999999999.96');
   });
 });
