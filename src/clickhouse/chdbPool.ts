@@ -43,6 +43,14 @@ function asClickHouseError(error: unknown): Error {
   return mapped;
 }
 
+/**
+ * A result stream that its reader may close early: `@clickhouse/client` closes a result by
+ * destroying its stream with an error, which nobody else is listening for.
+ */
+function closable(stream: Readable): Readable {
+  return stream.on('error', () => undefined);
+}
+
 function abortError(): Error {
   return Object.assign(new Error('the query was cancelled by its caller'), { name: 'AbortError' });
 }
@@ -166,7 +174,7 @@ export class ChdbPool implements Connection<Readable> {
     // chDB streams only SELECT (and WITH … SELECT); EXPLAIN, SHOW and the like come whole.
     if (ChdbPool.hasParams(params) || !/^[\s(]*(SELECT|WITH)\b/i.test(params.query)) {
       const bytes = await this.withSession((session) => this.whole(session, params, mark));
-      return { stream: Readable.from([bytes]), query_id, response_headers: {}, http_status_code: 200 };
+      return { stream: closable(Readable.from([bytes])), query_id, response_headers: {}, http_status_code: 200 };
     }
     const stream = await this.streamed(await this.acquire(), params, mark);
     return { stream, query_id, response_headers: {}, http_status_code: 200 };
@@ -236,7 +244,7 @@ export class ChdbPool implements Connection<Readable> {
     else if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
     readable.push(first);
-    return readable;
+    return closable(readable);
   }
 
   async exec(params: Params<'exec'>) {
@@ -245,7 +253,7 @@ export class ChdbPool implements Connection<Readable> {
     const body = await text(params.values);
     const query = body.trim() === '' ? params.query : `${params.query}\n${body}`;
     const bytes = await this.withSession((session) => this.whole(session, { ...params, query }, `/* ${randomUUID()} */`));
-    return { stream: Readable.from([bytes]), query_id, response_headers: {}, http_status_code: 200, summary: EMPTY_SUMMARY };
+    return { stream: closable(Readable.from([bytes])), query_id, response_headers: {}, http_status_code: 200, summary: EMPTY_SUMMARY };
   }
 
   async command(params: Params<'command'>) {
