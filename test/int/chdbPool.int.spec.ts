@@ -87,7 +87,6 @@ describe('the pool', () => {
   });
 
   it('never gives a read another statement’s rows, whatever fails or is given up beside it', async () => {
-    type Step = { kind: 'read'; rows: number; bound: boolean } | { kind: 'fail' } | { kind: 'give up'; afterMs: number } | { kind: 'cut short' };
     const step = fc.oneof(
       fc.record({ kind: fc.constant('read' as const), rows: fc.integer({ min: 0, max: 150_000 }), bound: fc.boolean() }),
       fc.record({ kind: fc.constant('fail' as const) }),
