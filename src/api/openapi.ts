@@ -164,7 +164,7 @@ export const OPERATIONS: Operation[] = [
     role: 'admin',
     body: ANALYST_SQL_BODY,
     responses: { 200: { description: 'Columns with their types, then the rows', schema: 'SqlAnswer' } },
-    errors: [...BODY_ERRORS, 'SQL_NOT_ALLOWED', 'SQL_FAILED'],
+    errors: [...BODY_ERRORS, 'SQL_NOT_ALLOWED', 'SQL_FAILED', 'SQL_LIMIT_EXCEEDED'],
   },
   {
     method: 'post',
