@@ -30,6 +30,11 @@ export function isTerminal(status: OrderStatus): boolean {
   return ALLOWED_TRANSITIONS[status].length === 0;
 }
 
+/** An order awaits payment while PENDING: confirming it says it was paid; only then can its payment window expire. */
+export function awaitsPayment(status: OrderStatus): boolean {
+  return status === 'PENDING';
+}
+
 /** A line item as the write model keeps it: the price in integer cents. */
 export interface OrderLine {
   productId: string;
@@ -76,7 +81,26 @@ export interface CancelOrder extends CommandMeta {
   reason: string;
 }
 
-export type OrderCommand = CreateOrder | ChangeOrderStatus | CancelOrder;
+/**
+ * The payment window closed on a PENDING order: the order's own workflow sends this when the
+ * deadline passes (PENDING_ORDER_TIMEOUT), never a client. Build it with `expirePaymentWindow`.
+ */
+export interface ExpirePaymentWindow extends CommandMeta {
+  type: 'ExpirePaymentWindow';
+  orderId: string;
+  /** When the window closed (ISO 8601, UTC). */
+  deadline: string;
+}
+
+export type OrderCommand = CreateOrder | ChangeOrderStatus | CancelOrder | ExpirePaymentWindow;
+
+/** The command id of a payment window's expiry: it names the system as the author of the cancellation. */
+export const PAYMENT_WINDOW_COMMAND_ID = 'system:payment-window-expired';
+
+export function expirePaymentWindow(orderId: string, deadline: Date): ExpirePaymentWindow {
+  const deadlineText = deadline.toISOString();
+  return { type: 'ExpirePaymentWindow', commandId: PAYMENT_WINDOW_COMMAND_ID, correlationId: PAYMENT_WINDOW_COMMAND_ID, orderId, deadline: deadlineText };
+}
 
 interface Envelope<Type extends string, Payload> {
   /** Deterministic: `<orderId>:<version>`, so a redelivered event is recognised. */
@@ -265,6 +289,18 @@ export function decide(state: OrderState | undefined, command: OrderCommand, now
         {
           ...envelope('OrderCancelled', state.orderId, state.version + 1, command, now),
           payload: { previousStatus: state.status, reason: command.reason },
+        },
+      ];
+    }
+    case 'ExpirePaymentWindow': {
+      if (!state) throw new DomainError('ORDER_NOT_FOUND', `order ${command.orderId} does not exist`);
+      if (!awaitsPayment(state.status)) {
+        throw new DomainError('INVALID_TRANSITION', `order ${state.orderId} is ${state.status}: only a PENDING order's payment window can expire`);
+      }
+      return [
+        {
+          ...envelope('OrderCancelled', state.orderId, state.version + 1, command, now),
+          payload: { previousStatus: state.status, reason: `payment window expired at ${command.deadline}` },
         },
       ];
     }
