@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import ms from 'ms';
 import { ApiKeySpec, parseApiKeys } from './api/auth';
 
 export interface Config {
@@ -48,6 +49,11 @@ export interface Config {
    * log writer, so many cost little, and together they fill the large inserts ClickHouse prefers.
    */
   workerActivitySlots: number;
+  /**
+   * PENDING_ORDER_TIMEOUT: how long an order may stay PENDING before its own workflow cancels it
+   * (the payment window). Unset: orders wait for ever. Fixed in each order as it starts.
+   */
+  pendingOrderTimeoutMs?: number;
 }
 
 /** Temporal Cloud or a self-hosted cluster with TLS: files are read at connection time. */
@@ -91,6 +97,21 @@ function readInteger(env: Env, name: string, fallback: number, lowest: number, h
     return fallback;
   }
   return Number(raw);
+}
+
+/** The bounds of a duration setting: under a second is a slip of the unit, over a year too. */
+const DURATION_RANGE_MS = { lowest: 1000, highest: ms('365d') };
+
+/** A duration as Temporal and `ms` write one (`90s`, `30m`, `24h`, `2 days`); a bare number is refused, its unit unknown. */
+function readDuration(env: Env, name: string, problems: string[]): number | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  const millis = /[a-z]$/i.test(raw) ? ms(raw as ms.StringValue) : undefined;
+  if (millis === undefined || !(millis >= DURATION_RANGE_MS.lowest && millis <= DURATION_RANGE_MS.highest)) {
+    problems.push(`${name}=${JSON.stringify(raw)}: must be a duration from 1s to 365d with its unit, e.g. 30m, 24h or 2 days`);
+    return undefined;
+  }
+  return millis;
 }
 
 function readUrl(env: Env, name: string, problems: string[]): string | undefined {
@@ -208,6 +229,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     adminRateLimitRps: readInteger(env, 'RATE_LIMIT_ADMIN_RPS', 0, 0, 1_000_000, problems),
     eventLogBatchIntervalMs: readInteger(env, 'EVENT_LOG_BATCH_INTERVAL_MS', 250, 0, 10_000, problems),
     workerActivitySlots: readInteger(env, 'WORKER_ACTIVITY_SLOTS', 2000, 1, 10_000, problems),
+    pendingOrderTimeoutMs: readDuration(env, 'PENDING_ORDER_TIMEOUT', problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
