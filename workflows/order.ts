@@ -2,7 +2,8 @@
  * One workflow per order: the write model. Its parts, each in a file of its own:
  * - OrderEntity (orderEntity.ts): the order's state and the answers it gave, built by the domain;
  * - Outbox (outbox.ts): its events until they are known to be in the event log;
- * - visibility.ts: what the Temporal Web UI shows of it.
+ * - visibility.ts: what the Temporal Web UI shows of it;
+ * - paymentWindow.ts: the durable timer that cancels an order left PENDING past its deadline.
  * Commands arrive as Updates (answered with the order and the events the caller is to append) or
  * Signals. The workflow finishes once the order is terminal and its outbox is empty.
  */
@@ -27,6 +28,7 @@ import {
 } from './messages';
 import { Applied, asFailure, OrderEntity } from './orderEntity';
 import { Outbox } from './outbox';
+import { closePaymentWindow } from './paymentWindow';
 import { publishStatus, showDetails } from './visibility';
 
 /**
@@ -42,11 +44,13 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
   const order = new OrderEntity(input);
   const outbox = new Outbox(input.outbox, input.refusal);
   takeMessages(order, outbox);
-  if (order.state) showDetails(order.state, outbox);
+  if (order.state) showDetails(order, outbox);
   else if (!(await condition(() => order.state !== undefined, AWAIT_CREATE_TIMEOUT))) {
     log.warn('no create command arrived; closing', { orderId: input.orderId });
     return order.result();
   }
+  // Runs beside the loop: its expiry is a command like a signal's, which the loop then delivers.
+  void closePaymentWindow(order, (expiry) => applyUnanswered(order, outbox, expiry));
 
   for (;;) {
     // Every way out of this loop, to the close or to continue-as-new, passes here with nothing due.
@@ -57,7 +61,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
       // No receipt came in time, nor a command carrying one: the order has settled.
       publishStatus(order.state!);
       await outbox.deliver();
-      showDetails(order.state!, outbox);
+      showDetails(order, outbox);
       continue;
     }
     if (order.isTerminal && outbox.isEmpty) break;
@@ -110,7 +114,7 @@ function apply(order: OrderEntity, outbox: Outbox, command: OrderCommand): Appli
   const applied = order.apply(command);
   if (applied.events.length > 0) {
     outbox.add(applied.events);
-    showDetails(order.state!, outbox);
+    showDetails(order, outbox);
   }
   return applied;
 }

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import { DomainError, ErrorCode } from '../src/domain/errors';
-import { decide, evolve, isTerminal, OrderCommand, OrderSnapshot, OrderState, RecordedEvent, recorded, snapshot } from '../src/domain/order';
+import { awaitsPayment, decide, evolve, isTerminal, OrderCommand, OrderSnapshot, OrderState, RecordedEvent, recorded, snapshot } from '../src/domain/order';
 import { answerAgain, CommandOutcome, findOutcome, OrderWorkflowInput, OrderWorkflowResult } from './messages';
 
 /** Enough to answer any realistic client retry; bounded so that continue-as-new stays small. */
@@ -21,15 +21,31 @@ export class OrderEntity {
   private current: OrderState | undefined;
   private readonly recentCommands: CommandOutcome[];
   private createCommandId: string | undefined;
+  private readonly paymentWindowMs: number | undefined;
 
   constructor(input: OrderWorkflowInput) {
     this.current = input.state;
     this.recentCommands = input.recentCommands ?? [];
     this.createCommandId = input.createCommandId;
+    this.paymentWindowMs = input.paymentWindowMs;
   }
 
   get state(): OrderState | undefined {
     return this.current;
+  }
+
+  /**
+   * When the order's payment window closes: its createdAt plus the window, an instant that each
+   * run after a continue-as-new computes alike. Undefined without a window or before the create.
+   */
+  get paymentDeadline(): Date | undefined {
+    if (this.paymentWindowMs === undefined || this.current === undefined) return undefined;
+    return new Date(Date.parse(this.current.createdAt) + this.paymentWindowMs);
+  }
+
+  /** The order exists and awaits payment: its payment window, if it has one, is open. */
+  get awaitsPayment(): boolean {
+    return this.current !== undefined && awaitsPayment(this.current.status);
   }
 
   get isTerminal(): boolean {
@@ -82,8 +98,8 @@ export class OrderEntity {
     });
   }
 
-  carry(): Pick<OrderWorkflowInput, 'state' | 'recentCommands' | 'createCommandId'> {
-    return { state: this.current, recentCommands: this.recentCommands, createCommandId: this.createCommandId };
+  carry(): Pick<OrderWorkflowInput, 'state' | 'recentCommands' | 'createCommandId' | 'paymentWindowMs'> {
+    return { state: this.current, recentCommands: this.recentCommands, createCommandId: this.createCommandId, paymentWindowMs: this.paymentWindowMs };
   }
 
   result(): OrderWorkflowResult {

@@ -7,7 +7,7 @@
  * releases the recorded histories are what running orders look like, and a change that cannot
  * replay them needs versioning, not a new recording.
  *
- * Usage: npx tsx test/support/recordHistories.ts
+ * Usage: npx tsx test/support/recordHistories.ts [scenario…] (all of them when none is named)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,6 +31,8 @@ const FIXTURES = path.join(projectRoot(), 'test', 'fixtures', 'histories');
 const REJECTED_SIGNALS_BEFORE_CONTINUE_AS_NEW = 40;
 /** Longer than the workflow's delivery delay: an order left alone this long has settled. */
 const SETTLE_MS = 4000;
+/** The payment window of the orders that record one. */
+const PAYMENT_WINDOW_MS = 2000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -86,17 +88,21 @@ async function main(): Promise<void> {
     activities: createActivities({ eventLog, refusedEvents, log: silentLogger() }),
   });
   const running = worker.run();
-  const gateway = new OrderGateway(env.client, {
-    taskQueue: TASK_QUEUE,
-    answerLog: {
-      announce: () => eventLog.announce(),
-      append: (events) =>
-        eventLog.append(events).then(
-          () => true,
-          () => false,
-        ),
-    },
-  });
+  const gatewayWith = (paymentWindowMs?: number) =>
+    new OrderGateway(env.client, {
+      taskQueue: TASK_QUEUE,
+      paymentWindowMs,
+      answerLog: {
+        announce: () => eventLog.announce(),
+        append: (events) =>
+          eventLog.append(events).then(
+            () => true,
+            () => false,
+          ),
+      },
+    });
+  const gateway = gatewayWith();
+  const windowed = gatewayWith(PAYMENT_WINDOW_MS);
   const finished = (orderId: string) => env.client.workflow.getHandle(orderWorkflowId(orderId)).result();
   /** The run recorded of orders that continued as new: their first. */
   const runs = new Map<string, string>();
@@ -150,11 +156,25 @@ async function main(): Promise<void> {
       await finished(orderId);
       runs.set(orderId, runId);
     },
+    // A payment window: one order confirmed within it (its timer cancelled), one left to expire.
+    'payment-window-kept': async (orderId) => {
+      await windowed.create(create(orderId));
+      await windowed.changeStatus(status(orderId, 'CONFIRMED'));
+      await windowed.cancel({ type: 'CancelOrder', commandId: randomUUID(), correlationId: 'recorded', orderId, reason: 'paid, then changed my mind' });
+      await finished(orderId);
+    },
+    'payment-window-expired': async (orderId) => {
+      await windowed.create(create(orderId));
+      await finished(orderId);
+    },
   };
+  const named = process.argv.slice(2);
+  const unknown = named.filter((name) => !(name in scenarios));
+  if (unknown.length > 0) throw new Error(`no such scenario: ${unknown.join(', ')} (there are ${Object.keys(scenarios).join(', ')})`);
 
   try {
     fs.mkdirSync(FIXTURES, { recursive: true });
-    for (const [name, scenario] of Object.entries(scenarios)) {
+    for (const [name, scenario] of Object.entries(scenarios).filter(([name]) => named.length === 0 || named.includes(name))) {
       const orderId = `recorded-${name}`;
       await scenario(orderId);
       const history = await env.client.workflow.getHandle(orderWorkflowId(orderId), runs.get(orderId)).fetchHistory();
