@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { EventLogWriter, EventRow } from '../../src/clickhouse/eventLog';
@@ -16,11 +16,12 @@ import { DomainError } from '../../src/domain/errors';
 import { ChangeOrderStatus, CreateOrder, OrderState, PAYMENT_WINDOW_COMMAND_ID } from '../../src/domain/order';
 import { silentLogger } from '../../src/logger';
 import { OrderGateway } from '../../src/temporal/orderGateway';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes';
 import type { orderWorkflow } from '../../workflows/order';
 import { changeOrderStatusSignal, getOrderQuery, orderWorkflowId } from '../../workflows/messages';
+import { appendingTo } from '../support/answerLog';
 import { expectedTemporalWarnings } from '../support/quietTemporal';
 import { eventually, temporalCli, workflowBundle } from '../support/stack';
+import { orderWorkflowEnvironment } from '../support/workflowEnvironment';
 
 // The continue-as-new test grows a history with signals the order refuses, on purpose.
 expectedTemporalWarnings.pattern = /signal rejected/;
@@ -37,13 +38,7 @@ let eventLog: EventLogWriter;
 const stops: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: temporalCli() },
-      searchAttributes: [...ORDER_SEARCH_ATTRIBUTES],
-      extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${SUGGEST_CONTINUE_AS_NEW_AFTER}`],
-    },
-  });
+  env = await orderWorkflowEnvironment(temporalCli(), SUGGEST_CONTINUE_AS_NEW_AFTER);
   client = env.client;
   eventLog = new EventLogWriter(
     async (rows) => void delivered.push(...rows),
@@ -77,18 +72,7 @@ async function startWorker(taskQueue: string): Promise<() => Promise<void>> {
 
 /** The API's gateway, appending as the service does, creating orders with this payment window. */
 function gatewayWith(paymentWindowMs: number | undefined, taskQueue = TASK_QUEUE): OrderGateway {
-  return new OrderGateway(client, {
-    taskQueue,
-    paymentWindowMs,
-    answerLog: {
-      announce: () => eventLog.announce(),
-      append: (events) =>
-        eventLog.append(events).then(
-          () => true,
-          () => false,
-        ),
-    },
-  });
+  return new OrderGateway(client, { taskQueue, paymentWindowMs, answerLog: appendingTo(eventLog) });
 }
 
 function createCommand(): CreateOrder {
@@ -152,16 +136,6 @@ async function paymentWindowTimers(orderId: string, runId?: string): Promise<Win
     });
 }
 
-async function rejectionOf(promise: Promise<unknown>): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected the command to be rejected');
-}
-
 /** What an order's run ended with: its final state, from the workflow's result. */
 async function finalState(orderId: string): Promise<OrderState | null> {
   return (await handleOf(orderId).result()).state;
@@ -188,7 +162,7 @@ describe('when an order is left PENDING past its payment window', () => {
 
     // Its answer is kept like any command's, and a late confirm meets the cancelled order.
     expect(await gateway.outcome(command.orderId, PAYMENT_WINDOW_COMMAND_ID)).toMatchObject({ accepted: true, version: 2, status: 'CANCELLED' });
-    expect((await rejectionOf(gateway.changeStatus(confirm(command.orderId)))).code).toBe('INVALID_TRANSITION');
+    await expect(gateway.changeStatus(confirm(command.orderId))).rejects.toMatchObject({ code: 'INVALID_TRANSITION' });
   });
 });
 

@@ -13,7 +13,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { EventLogWriter } from '../../src/clickhouse/eventLog';
@@ -21,10 +20,11 @@ import type { ChangeOrderStatus, CreateOrder, OrderStatus } from '../../src/doma
 import { silentLogger } from '../../src/logger';
 import { projectRoot, toolsDir } from '../../src/paths';
 import { OrderGateway } from '../../src/temporal/orderGateway';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../src/temporal/searchAttributes';
 import { locateTemporalBinary } from '../../src/temporal/temporalBinary';
 import { bundleWorkflows } from '../../src/temporal/worker';
 import { changeOrderStatusSignal, orderWorkflowId } from '../../workflows/messages';
+import { appendingTo } from './answerLog';
+import { orderWorkflowEnvironment } from './workflowEnvironment';
 
 const TASK_QUEUE = 'orders';
 const FIXTURES = path.join(projectRoot(), 'test', 'fixtures', 'histories');
@@ -58,17 +58,31 @@ const status = (orderId: string, to: OrderStatus): ChangeOrderStatus => ({
   status: to,
 });
 
+/** One recording per way an order goes, each the name of its fixture. */
+const SCENARIOS = [
+  'receipted-lifecycle',
+  'settled-then-cancelled',
+  'signalled',
+  'refused-then-redelivered',
+  'continued-as-new',
+  'payment-window-kept',
+  'payment-window-expired',
+] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** The scenarios named on the command line, or all of them. */
+function chosenScenarios(named: string[]): Scenario[] {
+  const unknown = named.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`no such scenario: ${unknown.join(', ')} (there are ${SCENARIOS.join(', ')})`);
+  return named.length === 0 ? [...SCENARIOS] : (named as Scenario[]);
+}
+
 async function main(): Promise<void> {
+  const chosen = chosenScenarios(process.argv.slice(2));
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const binary = locateTemporalBinary({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVariable: process.env.PATH, toolsDir: toolsDir(), say: console.log });
   if (binary.kind !== 'path') throw new Error('no Temporal CLI found (run npm test once to install it into .tools/)');
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: binary.path },
-      searchAttributes: [...ORDER_SEARCH_ATTRIBUTES],
-      extraArgs: ['--dynamic-config-value', `limit.historyCount.suggestContinueAsNew=${REJECTED_SIGNALS_BEFORE_CONTINUE_AS_NEW}`],
-    },
-  });
+  const env = await orderWorkflowEnvironment(binary.path, REJECTED_SIGNALS_BEFORE_CONTINUE_AS_NEW);
   // An event log in memory that refuses the events of the orders named here, as ClickHouse refuses
   // a row that breaks a constraint.
   const kept = new Set<string>();
@@ -88,26 +102,14 @@ async function main(): Promise<void> {
     activities: createActivities({ eventLog, refusedEvents, log: silentLogger() }),
   });
   const running = worker.run();
-  const gatewayWith = (paymentWindowMs?: number) =>
-    new OrderGateway(env.client, {
-      taskQueue: TASK_QUEUE,
-      paymentWindowMs,
-      answerLog: {
-        announce: () => eventLog.announce(),
-        append: (events) =>
-          eventLog.append(events).then(
-            () => true,
-            () => false,
-          ),
-      },
-    });
+  const gatewayWith = (paymentWindowMs?: number) => new OrderGateway(env.client, { taskQueue: TASK_QUEUE, paymentWindowMs, answerLog: appendingTo(eventLog) });
   const gateway = gatewayWith();
   const windowed = gatewayWith(PAYMENT_WINDOW_MS);
   const finished = (orderId: string) => env.client.workflow.getHandle(orderWorkflowId(orderId)).result();
   /** The run recorded of orders that continued as new: their first. */
   const runs = new Map<string, string>();
 
-  const scenarios: Record<string, (orderId: string) => Promise<void>> = {
+  const scenarios: Record<Scenario, (orderId: string) => Promise<void>> = {
     // Commands in quick succession, each carrying the receipt for the one before; the last receipt alone.
     'receipted-lifecycle': async (orderId) => {
       await gateway.create(create(orderId));
@@ -168,15 +170,11 @@ async function main(): Promise<void> {
       await finished(orderId);
     },
   };
-  const named = process.argv.slice(2);
-  const unknown = named.filter((name) => !(name in scenarios));
-  if (unknown.length > 0) throw new Error(`no such scenario: ${unknown.join(', ')} (there are ${Object.keys(scenarios).join(', ')})`);
-
   try {
     fs.mkdirSync(FIXTURES, { recursive: true });
-    for (const [name, scenario] of Object.entries(scenarios).filter(([name]) => named.length === 0 || named.includes(name))) {
+    for (const name of chosen) {
       const orderId = `recorded-${name}`;
-      await scenario(orderId);
+      await scenarios[name](orderId);
       const history = await env.client.workflow.getHandle(orderWorkflowId(orderId), runs.get(orderId)).fetchHistory();
       fs.writeFileSync(path.join(FIXTURES, `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
       console.log(`recorded ${name}: ${history.events?.length} events`);
