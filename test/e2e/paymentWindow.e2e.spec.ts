@@ -63,6 +63,12 @@ it('cancels an order left PENDING though the service restarted meanwhile without
     { version: 2, event_type: 'OrderCancelled', command_id: PAYMENT_WINDOW_COMMAND_ID },
   ]);
   expect(JSON.parse(events[1].payload)).toEqual({ previousStatus: 'PENDING', reason: `payment window expired at ${deadline}` });
+  expect((await call(stack.apiUrl, 'GET', `/orders/${windowed}/commands/${PAYMENT_WINDOW_COMMAND_ID}`)).body).toMatchObject({
+    commandId: PAYMENT_WINDOW_COMMAND_ID,
+    accepted: true,
+    status: 'CANCELLED',
+    version: 2,
+  });
   expectProblem(await call(stack.apiUrl, 'POST', `/orders/${windowed}/status`, { json: { status: 'CONFIRMED' } }), 409, 'INVALID_TRANSITION');
 
   // The order created after the restart has no window: past where one would have closed, it waits.
