@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import ms from 'ms';
 import { ApiKeySpec, parseApiKeys } from './api/auth';
 
 export interface Config {
@@ -22,6 +23,9 @@ export interface Config {
   clickhouseUrl?: string;
   clickhouseUser?: string;
   clickhousePassword?: string;
+  /** CLICKHOUSE_ANALYST_USER: a read-only user of the server for `POST /analytics/sql` (docs/analytics.md). */
+  clickhouseAnalystUser?: string;
+  clickhouseAnalystPassword?: string;
   clickhouseDatabase: string;
   /** CLICKHOUSE_CLUSTER: create the schema ON CLUSTER with Replicated engines. */
   clickhouseCluster?: string;
@@ -47,6 +51,11 @@ export interface Config {
    * log writer, so many cost little, and together they fill the large inserts ClickHouse prefers.
    */
   workerActivitySlots: number;
+  /**
+   * PENDING_ORDER_TIMEOUT: how long an order may stay PENDING before its own workflow cancels it
+   * (the payment window). Unset: orders wait for ever. Fixed in each order as it starts.
+   */
+  pendingOrderTimeoutMs?: number;
 }
 
 /** Temporal Cloud or a self-hosted cluster with TLS: files are read at connection time. */
@@ -90,6 +99,21 @@ function readInteger(env: Env, name: string, fallback: number, lowest: number, h
     return fallback;
   }
   return Number(raw);
+}
+
+/** The bounds of a duration setting: under a second is a slip of the unit, over a year too. */
+const DURATION_RANGE_MS = { lowest: 1000, highest: ms('365d') };
+
+/** A duration as Temporal and `ms` write one (`90s`, `30m`, `24h`, `2 days`); a bare number is refused, its unit unknown. */
+function readDuration(env: Env, name: string, problems: string[]): number | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  const millis = /[a-z]$/i.test(raw) ? ms(raw as ms.StringValue) : undefined;
+  if (millis === undefined || !(millis >= DURATION_RANGE_MS.lowest && millis <= DURATION_RANGE_MS.highest)) {
+    problems.push(`${name}=${JSON.stringify(raw)}: must be a duration from 1s to 365d with its unit, e.g. 30m, 24h or 2 days`);
+    return undefined;
+  }
+  return millis;
 }
 
 function readUrl(env: Env, name: string, problems: string[]): string | undefined {
@@ -194,6 +218,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     clickhouseUrl,
     clickhouseUser: optional(env, 'CLICKHOUSE_USER'),
     clickhousePassword: env.CLICKHOUSE_PASSWORD,
+    clickhouseAnalystUser: optional(env, 'CLICKHOUSE_ANALYST_USER'),
+    clickhouseAnalystPassword: env.CLICKHOUSE_ANALYST_PASSWORD,
     clickhouseDatabase: database,
     clickhouseCluster,
     temporalSecurity,
@@ -206,6 +232,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     authFailuresPerMinute: readInteger(env, 'AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000, problems),
     eventLogBatchIntervalMs: readInteger(env, 'EVENT_LOG_BATCH_INTERVAL_MS', 250, 0, 10_000, problems),
     workerActivitySlots: readInteger(env, 'WORKER_ACTIVITY_SLOTS', 2000, 1, 10_000, problems),
+    pendingOrderTimeoutMs: readDuration(env, 'PENDING_ORDER_TIMEOUT', problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -71,6 +71,11 @@ export interface OrderWorkflowInput {
   /** The most recent command outcomes, oldest first, bounded. */
   recentCommands?: CommandOutcome[];
   createCommandId?: string;
+  /**
+   * The payment window in milliseconds, fixed when the order's workflow starts: a PENDING order is
+   * cancelled once this long has passed since its createdAt. Unset: no window.
+   */
+  paymentWindowMs?: number;
 }
 
 /**

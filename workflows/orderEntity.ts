@@ -5,7 +5,20 @@
  */
 import { ApplicationFailure, log } from '@temporalio/workflow';
 import { DomainError, ErrorCode } from '../src/domain/errors';
-import { decide, evolve, isTerminal, OrderSnapshot, OrderState, readCommand, RecordedEvent, recorded, snapshot } from '../src/domain/order';
+import {
+  awaitsPayment,
+  decide,
+  evolve,
+  ExpirePaymentWindow,
+  isTerminal,
+  OrderCommand,
+  OrderSnapshot,
+  OrderState,
+  readCommand,
+  RecordedEvent,
+  recorded,
+  snapshot,
+} from '../src/domain/order';
 import { answerAgain, CommandOutcome, findOutcome, OrderWorkflowInput, OrderWorkflowResult } from './messages';
 
 /** Enough to answer any realistic client retry; bounded so that continue-as-new stays small. */
@@ -18,24 +31,41 @@ export interface Applied {
 }
 
 /**
- * Commands reach the entity as any Temporal client sent them: each is read with the domain's
- * schemas, and refused if it names another order than this workflow's, before anything else.
+ * Commands from clients reach the entity as any Temporal client sent them: each is read with the
+ * domain's schemas, and refused if it names another order than this workflow's, before anything
+ * else. The order's own command (its payment window's expiry) comes from its workflow alone.
  */
 export class OrderEntity {
   private readonly orderId: string;
   private current: OrderState | undefined;
   private readonly recentCommands: CommandOutcome[];
   private createCommandId: string | undefined;
+  private readonly paymentWindowMs: number | undefined;
 
   constructor(input: OrderWorkflowInput) {
     this.orderId = input.orderId;
     this.current = input.state;
     this.recentCommands = input.recentCommands ?? [];
     this.createCommandId = input.createCommandId;
+    this.paymentWindowMs = input.paymentWindowMs;
   }
 
   get state(): OrderState | undefined {
     return this.current;
+  }
+
+  /**
+   * When the order's payment window closes: its createdAt plus the window, an instant that each
+   * run after a continue-as-new computes alike. Undefined without a window or before the create.
+   */
+  get paymentDeadline(): Date | undefined {
+    if (this.paymentWindowMs === undefined || this.current === undefined) return undefined;
+    return new Date(Date.parse(this.current.createdAt) + this.paymentWindowMs);
+  }
+
+  /** The order exists and awaits payment: its payment window, if it has one, is open. */
+  get awaitsPayment(): boolean {
+    return this.current !== undefined && awaitsPayment(this.current.status);
   }
 
   get isTerminal(): boolean {
@@ -46,16 +76,24 @@ export class OrderEntity {
     return findOutcome({ createdAt: this.current?.createdAt, createCommandId: this.createCommandId, recentCommands: this.recentCommands }, commandId);
   }
 
-  /** Throws the DomainError a command would meet, without changing anything. */
+  /** Throws the DomainError a client's command would meet, without changing anything. */
   validate(untrusted: unknown): void {
     const command = readCommand(untrusted, this.orderId);
     if (this.outcomeOf(command.commandId)) return;
     decide(this.current, command, new Date());
   }
 
-  /** Applies a command, or answers a repeated one as it was answered first. Throws a DomainError. */
+  /** Applies a client's command, or answers a repeated one as it was answered first. Throws a DomainError. */
   apply(untrusted: unknown): Applied {
-    const command = readCommand(untrusted, this.orderId);
+    return this.applyCommand(readCommand(untrusted, this.orderId));
+  }
+
+  /** Applies the expiry of the order's payment window, which its workflow sends when the deadline passes. Throws a DomainError. */
+  expire(command: ExpirePaymentWindow): Applied {
+    return this.applyCommand(command);
+  }
+
+  private applyCommand(command: OrderCommand): Applied {
     const earlier = this.outcomeOf(command.commandId);
     if (earlier) return { answer: this.answerAgain(earlier), events: [] };
     const events = decide(this.current, command, new Date()).map((event) => {
@@ -90,8 +128,8 @@ export class OrderEntity {
     log.warn('signal rejected', { orderId: this.orderId, commandId, correlationId, code: error.code, reason: error.message });
   }
 
-  carry(): Pick<OrderWorkflowInput, 'state' | 'recentCommands' | 'createCommandId'> {
-    return { state: this.current, recentCommands: this.recentCommands, createCommandId: this.createCommandId };
+  carry(): Pick<OrderWorkflowInput, 'state' | 'recentCommands' | 'createCommandId' | 'paymentWindowMs'> {
+    return { state: this.current, recentCommands: this.recentCommands, createCommandId: this.createCommandId, paymentWindowMs: this.paymentWindowMs };
   }
 
   result(): OrderWorkflowResult {

@@ -8,6 +8,7 @@
  * An event the log refuses for good stays here, with the events after it, until an operator asks
  * for a redelivery: nothing is dropped, and an order's events reach the log in version order.
  */
+import type { Duration } from '@temporalio/common';
 import { condition, proxyActivities } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { RecordedEvent } from '../src/domain/order';
@@ -87,7 +88,7 @@ export class Outbox {
    * receipt, or a reason to deliver at once): a receipt for older events restarts the wait, so no
    * timer fires while commands keep coming. False when the delay ran out: the order has settled.
    */
-  async receiptWithin(delay: string): Promise<boolean> {
+  async receiptWithin(delay: Duration): Promise<boolean> {
     if (this.now) return false;
     const oldest = this.events[0];
     return condition(() => this.now || this.events[0] !== oldest, delay);

@@ -6,6 +6,7 @@ import { setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@tempor
 import { toDecimalString } from '../src/domain/money';
 import type { OrderState } from '../src/domain/order';
 import { ORDER_STATUS_ATTRIBUTE } from './messages';
+import type { OrderEntity } from './orderEntity';
 import type { Outbox } from './outbox';
 
 /**
@@ -21,8 +22,13 @@ export function publishStatus(state: OrderState): void {
   upsertSearchAttributes([{ key: ORDER_STATUS_ATTRIBUTE, value: state.status }]);
 }
 
-/** The order as the Web UI's "current details" show it, with any event the log refused. */
-export function showDetails(state: OrderState, outbox: Outbox): void {
+/**
+ * The order as the Web UI's "current details" show it: with its payment deadline while it awaits
+ * payment, and any event the log refused.
+ */
+export function showDetails(order: OrderEntity, outbox: Outbox): void {
+  const state = order.state!;
+  const deadline = order.awaitsPayment ? order.paymentDeadline : undefined;
   const refusal = outbox.refusal;
   const items = state.items.map((line) => `- ${line.quantity} × ${line.productName ?? line.productId} at ${toDecimalString(line.unitPriceCents)}`);
   setCurrentDetails(
@@ -30,6 +36,7 @@ export function showDetails(state: OrderState, outbox: Outbox): void {
       `**${state.status}** · order ${state.orderId} · version ${state.version}`,
       `Customer: ${state.customerName} (${state.customerId})`,
       `Total: ${toDecimalString(state.totalCents)}`,
+      deadline ? `Payment due by ${deadline.toISOString()}: unless confirmed by then, the order is cancelled.` : '',
       state.cancellationReason ? `Cancelled: ${state.cancellationReason}` : '',
       'Items:',
       ...items,

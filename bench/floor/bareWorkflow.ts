@@ -15,7 +15,7 @@ export async function orderWorkflow(input: messages.OrderWorkflowInput): Promise
   const order = new OrderEntity(input);
   const apply = (command: OrderCommand) => {
     const { answer } = order.apply(command);
-    showDetails(order.state!, new Outbox());
+    showDetails(order, new Outbox());
     return { ...answer, eventsToAppend: [] };
   };
   const update = async (command: OrderCommand, _receipt?: messages.AppendReceipt) => {

@@ -2,10 +2,12 @@
  * Analytics over the read models: revenue per hour, day or month and the best-selling products
  * (any key), and read-only SQL for analysts (admin keys only).
  */
+import type { Context } from 'koa';
 import * as z from 'zod';
 import type { Granularity } from '../clickhouse/analytics';
-import { ANALYST_LIMITS, checkAnalystParams, checkAnalystSql } from '../clickhouse/analystSql';
+import { ANALYST_LIMITS } from '../clickhouse/analystSql';
 import { validationFailed } from '../domain/errors';
+import { sendExactJson } from './exactJson';
 import { RANGE, rangeOf } from './orderRoutes';
 import type { ReadModels } from './ports';
 import { GRANULARITY, MAX_BUCKETS, SHORT_LIMIT } from './queryParams';
@@ -47,7 +49,7 @@ export const revenue = route({
           { field: 'granularity', message: `the range holds more than ${MAX_BUCKETS} ${query.granularity} buckets; narrow it or use a coarser granularity` },
         ]);
       }
-      ctx.body = await readModels.revenueSeries(from, to, query.granularity);
+      sendExactJson(ctx, await readModels.revenueSeries(from, to, query.granularity));
     },
 });
 
@@ -64,7 +66,7 @@ export const topProducts = route({
     ({ readModels, now }) =>
     async (ctx, { query }) => {
       const { from, to } = rangeOf(query, now());
-      ctx.body = { from: from.toISOString(), to: to.toISOString(), products: await readModels.topProducts(from, to, query.limit) };
+      sendExactJson(ctx, { from: from.toISOString(), to: to.toISOString(), products: await readModels.topProducts(from, to, query.limit) });
     },
 });
 
@@ -112,12 +114,21 @@ export const analyticsSql = route({
     })
     .meta({ id: 'SqlRequest' }),
   answers: { 200: { description: 'Columns with their types, then the rows', schema: SQL_ANSWER } },
-  refusals: ['SQL_NOT_ALLOWED', 'SQL_FAILED'],
+  refusals: ['SQL_NOT_ALLOWED', 'SQL_FAILED', 'SQL_LIMIT_EXCEEDED'],
   handler:
     ({ readModels }) =>
     async (ctx, { body }) => {
-      ctx.body = await readModels.runAnalystSql(checkAnalystSql(body.sql), checkAnalystParams(body.params));
+      sendExactJson(ctx, await readModels.runAnalystSql(body.sql, body.params ?? {}, clientGone(ctx)));
     },
 });
 
 export const ANALYTICS_ROUTES = [revenue, topProducts, recentOrders, analyticsSql];
+
+/** Fires when the client hangs up before its answer was written, so that its statement stops. */
+function clientGone(ctx: Context): AbortSignal {
+  const gone = new AbortController();
+  ctx.res.once('close', () => {
+    if (!ctx.res.writableFinished) gone.abort();
+  });
+  return gone.signal;
+}

@@ -25,6 +25,7 @@ import {
 } from '../domain/commands';
 import { DomainError, ErrorCode, parseFields } from '../domain/errors';
 import type { CommandMeta } from '../domain/order';
+import { sendExactJson } from './exactJson';
 import type { AcceptedCommand, OrderCommands, ReadModels } from './ports';
 import { CONSISTENCY, CURSOR, CUSTOMER_FILTER, FROM, LIMIT, MIN_VERSION, STATUS_FILTER, TO } from './queryParams';
 import { routeFor } from './route';
@@ -351,7 +352,7 @@ export const orderStatistics = route({
     ({ readModels, now }) =>
     async (ctx, { query }) => {
       const { from, to } = rangeOf(query, now());
-      ctx.body = await readModels.orderStatistics(from, to);
+      sendExactJson(ctx, await readModels.orderStatistics(from, to));
     },
 });
 

@@ -43,8 +43,11 @@ export interface ReadModels {
   revenueSeries(from: Date, to: Date, granularity: Granularity): Promise<RevenueSeries>;
   topProducts(from: Date, to: Date, limit: number): Promise<ProductSales[]>;
   recentOrders(limit: number): Promise<OrderView[]>;
-  /** One analyst's statement, checked and run read-only (src/clickhouse/analystSql.ts). */
-  runAnalystSql(sql: string, params: Record<string, unknown>): Promise<AnalystAnswer>;
+  /**
+   * One analyst's statement, checked against what analysts may touch and run read-only
+   * (src/clickhouse/analystSql.ts); `cancel` stops it when the client has gone.
+   */
+  runAnalystSql(sql: string, params: Record<string, unknown>, cancel?: AbortSignal): Promise<AnalystAnswer>;
 }
 
 /** Refills the read models from the event log (in the process that holds the database). */

@@ -26,6 +26,7 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   MALFORMED_REQUEST: 400,
   SQL_NOT_ALLOWED: 400,
   SQL_FAILED: 400,
+  SQL_LIMIT_EXCEEDED: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
   UNAVAILABLE: 503,
@@ -48,6 +49,7 @@ const TITLES: Record<ErrorCode, string> = {
   MALFORMED_REQUEST: 'The request is not valid HTTP',
   SQL_NOT_ALLOWED: 'Only one read-only SELECT statement is allowed',
   SQL_FAILED: 'ClickHouse refused the statement',
+  SQL_LIMIT_EXCEEDED: "The statement reached a limit of analysts' queries",
   UNSUPPORTED_MEDIA_TYPE: 'The request body must be JSON',
   INTERNAL: 'Internal error',
   UNAVAILABLE: 'A dependency is unavailable',
@@ -108,10 +110,15 @@ const PARSER_REFUSALS: Record<string, { code: ErrorCode; reason: string; detail:
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', 'ECONNABORTED']);
 
-/** Errors of a dependency being away (not of our code): answered 503 so clients retry. */
+/**
+ * Errors of a dependency being away (not of our code): answered 503 so clients retry. An error
+ * ClickHouse raised (a numeric code) is an answer, not an absence, even when it speaks of a
+ * timeout: a statement stopped by its own time limit would only be stopped again.
+ */
 export function isUnavailable(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
+  if (typeof code === 'string' && /^\d+$/.test(code)) return false;
   const message = error instanceof Error ? error.message : '';
   return /timeout|socket hang up|connect ECONNREFUSED/i.test(message);
 }

@@ -4,13 +4,13 @@
  * are taken (the demo ran before), it uses fresh ids so it can run again and again.
  */
 import type { OrderSnapshot } from '../domain/order';
-import type { OrderPage, OrderStatistics, OrderView } from '../clickhouse/orderQueries';
+import type { OrderPage, OrderStatisticsAnswer, OrderView } from '../clickhouse/orderQueries';
 import { ApiTarget, apiTarget, request } from './apiClient';
 
 export interface DemoResult {
   orderIds: string[];
   customerIds: string[];
-  statistics: OrderStatistics;
+  statistics: OrderStatisticsAnswer;
 }
 
 const money = (amount: number) => amount.toFixed(2);
@@ -77,7 +77,7 @@ export async function runDemo(base: ApiTarget, print: (line: string) => void): P
   // The statistics cover exactly this run: from its first order to just after its last.
   const from = first.createdAt;
   const to = new Date(Math.max(...[...views.values()].map((v) => Date.parse(v.createdAt))) + 1).toISOString();
-  const { body: statistics } = await request<OrderStatistics>(base, 'GET', `/stats/orders?from=${from}&to=${to}`);
+  const { body: statistics } = await request<OrderStatisticsAnswer>(base, 'GET', `/stats/orders?from=${from}&to=${to}`);
   print(`  Statistics (orders created from ${from} to ${to})`);
   print(`    Total orders:        ${statistics.totalOrders}`);
   print(`    Total revenue:       ${money(statistics.totalRevenue)}`);

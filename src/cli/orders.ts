@@ -11,7 +11,7 @@ import { DomainError } from '../domain/errors';
 import { ORDER_STATUSES } from '../domain/order';
 import { apiTarget, authorization } from './apiClient';
 import type { OrderSnapshot } from '../domain/order';
-import type { OrderPage, OrderStatistics } from '../clickhouse/orderQueries';
+import type { OrderPage, OrderStatisticsAnswer } from '../clickhouse/orderQueries';
 
 const USAGE = `usage: npm run orders -- <command> [options] [--json]
 
@@ -192,7 +192,7 @@ export async function runOrdersCli(argv: string[], io: CliIo): Promise<number> {
         readRequest(orderStatistics, { query: Object.fromEntries(query) });
         answer = await send('GET', `/stats/orders${query.size > 0 ? `?${query}` : ''}`);
         print = (body) => {
-          const stats = body as OrderStatistics;
+          const stats = body as OrderStatisticsAnswer;
           return [
             `orders created ${stats.from} – ${stats.to}`,
             `  orders              ${stats.totalOrders}`,

@@ -1,8 +1,11 @@
 /**
  * `npm run sql -- "SELECT …" [name=value …]`: runs one query against the service's ClickHouse
  * (CLICKHOUSE_URL, or the embedded database under DATA_DIR when no service holds it) and prints
- * the rows. Values given as name=value are bound to `{name:Type}` placeholders, never spliced in.
+ * the rows. The statement is an analyst's, checked and limited as `POST /analytics/sql` does.
+ * Values given as name=value are bound to `{name:Type}` placeholders, never spliced in.
  */
+import { stringify } from 'lossless-json';
+import { prepareAnalystSql, runAnalystSql } from '../clickhouse/analystSql';
 import { openClickHouse } from '../clickhouse/client';
 import { loadConfig } from '../config';
 
@@ -22,10 +25,9 @@ async function main(): Promise<void> {
   const config = loadConfig(process.env);
   const ch = await openClickHouse(config);
   try {
-    const result = await ch.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
-    const rows = await result.json<Record<string, unknown>>();
+    const { rows } = await runAnalystSql(ch, await prepareAnalystSql(ch, sql, params));
     if (rows.length === 0) console.log('(no rows)');
-    else console.table(rows);
+    else console.table(rows.map((row) => JSON.parse(stringify(row) ?? '{}') as Record<string, unknown>));
   } finally {
     await ch.close();
   }

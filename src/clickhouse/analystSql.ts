@@ -1,80 +1,31 @@
 /**
- * Read-only SQL for analysts (`POST /analytics/sql`, admin keys only): one SELECT, checked here and
- * then run on a ClickHouse client whose session is `readonly = 1` with limits on rows, bytes and
- * time that the statement cannot raise. Functions that reach outside the database (files, URLs,
- * other servers and databases, programs) are refused before anything runs.
+ * Read-only SQL for analysts (`POST /analytics/sql`, admin keys only). What a statement may touch
+ * is decided on the statement as ClickHouse's own parser reads it, against the allow-list of
+ * analystAllowList.ts: the engine formats the statement (which also proves it is one statement),
+ * prints that formatting's syntax tree with `EXPLAIN AST`, and every function, table function and
+ * table in the tree must be on the list. The formatted statement is what then runs, so what was
+ * checked is what runs, on a session or request that is `readonly = 1` with limits it cannot lift.
  */
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { isSafeNumber, LosslessNumber, parse } from 'lossless-json';
 import { DomainError } from '../domain/errors';
+import { ANALYST_COMBINATORS, ANALYST_FUNCTIONS, ANALYST_SYNTAX, ANALYST_SYSTEM_TABLES, ANALYST_TABLE_FUNCTIONS } from './analystAllowList';
 import type { ClickHouse } from './client';
+import { AstNode, readAst, UnreadableAst } from './explainAst';
+import { ANALYST_LIMITS } from './sessionSettings';
 
-export const ANALYST_LIMITS = {
-  maxSqlLength: 20_000,
-  maxResultRows: 10_000,
-  maxResultBytes: 20 * 1024 * 1024,
-  maxExecutionSeconds: 10,
-  maxParams: 50,
-} as const;
+export { ANALYST_LIMITS } from './sessionSettings';
 
-/** The analyst session's settings; readonly last, since once it is 1 nothing may be changed. */
-export const ANALYST_SETTINGS: Array<[string, string | number]> = [
-  ['max_result_rows', ANALYST_LIMITS.maxResultRows],
-  ['max_result_bytes', ANALYST_LIMITS.maxResultBytes],
-  ['result_overflow_mode', 'throw'],
-  ['max_execution_time', ANALYST_LIMITS.maxExecutionSeconds],
-  ['readonly', 1],
-];
-
-/** Table and scalar functions that read or write outside this database. */
-const OUTSIDE = [
-  'file',
-  'fileCluster',
-  'url',
-  'urlCluster',
-  's3',
-  's3Cluster',
-  'gcs',
-  'oss',
-  'cosn',
-  'hdfs',
-  'hdfsCluster',
-  'azureBlobStorage',
-  'azureBlobStorageCluster',
-  'remote',
-  'remoteSecure',
-  'cluster',
-  'clusterAllReplicas',
-  'mysql',
-  'postgresql',
-  'mongodb',
-  'redis',
-  'sqlite',
-  'jdbc',
-  'odbc',
-  'executable',
-  'executablePool',
-  'input',
-  'iceberg',
-  'icebergS3',
-  'icebergAzure',
-  'icebergHDFS',
-  'icebergLocal',
-  'deltaLake',
-  'deltaLakeLocal',
-  'hudi',
-  'paimon',
-  'merge',
-  'arrowFlight',
-  'arrowflight',
-  'ytsaurus',
-  'loop',
-  'fuzzJSON',
-  'fuzzQuery',
-  'dictionary',
-];
-const OUTSIDE_CALL = new RegExp(`\\b(${OUTSIDE.join('|')})\\s*\\(`, 'i');
+/** A statement that passed the check: the engine's own formatting of it, and its parameters. */
+export interface AnalystStatement {
+  sql: string;
+  params: Record<string, unknown>;
+}
 
 export interface AnalystAnswer {
   columns: Array<{ name: string; type: string }>;
+  /** Values as ClickHouse wrote them; numbers stay exact (LosslessNumber) until the JSON answer. */
   rows: Array<Record<string, unknown>>;
   rowCount: number;
   statistics: { elapsedSeconds: number; rowsRead: number; bytesRead: number };
@@ -82,53 +33,6 @@ export interface AnalystAnswer {
 
 function refuse(message: string): DomainError {
   return new DomainError('SQL_NOT_ALLOWED', message, [{ field: 'sql', message }]);
-}
-
-/**
- * The statement with strings, quoted names and comments blanked out, so that what remains is
- * keywords, names and punctuation only.
- */
-function skeleton(sql: string): string {
-  let out = '';
-  for (let i = 0; i < sql.length;) {
-    const c = sql[i];
-    if (c === "'" || c === '"' || c === '`') {
-      let j = i + 1;
-      while (j < sql.length && sql[j] !== c) j += sql[j] === '\\' ? 2 : 1;
-      if (j >= sql.length) throw refuse('a quoted string or name is not closed');
-      out += c === "'" ? "''" : '_q';
-      i = j + 1;
-    } else if (sql.startsWith('--', i) || c === '#') {
-      const end = sql.indexOf('\n', i);
-      i = end === -1 ? sql.length : end;
-      out += ' ';
-    } else if (sql.startsWith('/*', i)) {
-      const end = sql.indexOf('*/', i + 2);
-      if (end === -1) throw refuse('a comment is not closed');
-      i = end + 2;
-      out += ' ';
-    } else {
-      out += c;
-      i += 1;
-    }
-  }
-  return out;
-}
-
-/** One SELECT (or WITH … SELECT) statement, a trailing semicolon allowed; anything else is refused. */
-export function checkAnalystSql(sql: unknown): string {
-  if (typeof sql !== 'string' || sql.trim() === '') throw refuse('sql: is required, one SELECT statement');
-  if (sql.length > ANALYST_LIMITS.maxSqlLength) throw refuse(`sql: must be at most ${ANALYST_LIMITS.maxSqlLength} characters`);
-  const bare = skeleton(sql).trim().replace(/;\s*$/, '');
-  if (bare.includes(';')) throw refuse('sql: must be one statement');
-  if (!/^\(*\s*(SELECT|WITH)\b/i.test(bare)) throw refuse('sql: must be a SELECT statement (or WITH … SELECT)');
-  if (/\bINTO\s+OUTFILE\b|\bFROM\s+INFILE\b/i.test(bare)) throw refuse('sql: may not read or write files');
-  // The session is readonly = 1, which refuses this too; saying so here keeps the limits fixed
-  // whatever a server's own settings profile allows.
-  if (/\bSETTINGS\s+\w+\s*=/i.test(bare)) throw refuse("sql: may not change settings; the limits of analysts' queries are fixed");
-  const outside = OUTSIDE_CALL.exec(bare);
-  if (outside) throw refuse(`sql: ${outside[1]}() reaches outside the database and is not allowed`);
-  return sql.trim().replace(/;\s*$/, '');
 }
 
 /** Values for `{name:Type}` placeholders: names as ClickHouse allows, values scalars or lists of them. */
@@ -156,29 +60,217 @@ function isClickHouseError(error: unknown): error is Error & { code: string; typ
   return error instanceof Error && typeof code === 'string' && /^\d+$/.test(code);
 }
 
-/** Runs a checked statement on the analyst client; ClickHouse's refusals come back as SQL_FAILED. */
-export async function runAnalystSql(ch: ClickHouse, sql: string, params: Record<string, unknown>): Promise<AnalystAnswer> {
+/** ClickHouse's own words, safe to show the one who wrote the statement: no version, no paths of the host. */
+function clickHouseReason(error: Error & { type?: string }): string {
+  const message = error.message
+    .replace(/\s*\(version [^)]*\)\s*$/, '')
+    .replace(/(^|[\s'"`(=:])\/[^\s'"`(),:/]+(?:\/[^\s'"`(),:/]*)+/g, '$1<path>')
+    .slice(0, 2000);
+  return `${error.type || 'ClickHouse'}: ${message}`;
+}
+
+/** ClickHouse errors of a statement that reached one of its limits. */
+const LIMIT_ERRORS = new Set([
+  'TOO_MANY_ROWS',
+  'TOO_MANY_BYTES',
+  'TOO_MANY_ROWS_OR_BYTES',
+  'TIMEOUT_EXCEEDED',
+  'TOO_SLOW',
+  'MEMORY_LIMIT_EXCEEDED',
+  'TOO_BIG_AST',
+  'TOO_DEEP_AST',
+  'TOO_DEEP_RECURSION',
+  'TOO_DEEP_SUBQUERIES',
+  'TOO_MANY_COLUMNS',
+  'TOO_LARGE_STRING_SIZE',
+  'TOO_LARGE_ARRAY_SIZE',
+  'QUERY_IS_TOO_LARGE',
+]);
+
+/** A ClickHouse refusal as the analyst's error: a limit reached, or ClickHouse's reason. */
+function asAnalystError(error: unknown): unknown {
+  if (!isClickHouseError(error)) return error;
+  return new DomainError(LIMIT_ERRORS.has(error.type ?? '') ? 'SQL_LIMIT_EXCEEDED' : 'SQL_FAILED', clickHouseReason(error));
+}
+
+/** The statement as the engine formats it; refuses several statements, and text that is not SQL. */
+async function formatted(ch: ClickHouse, sql: string): Promise<string> {
   try {
-    const result = await ch.analyst.query({ query: sql, query_params: params, format: 'JSON' });
-    const answer = await result.json<Record<string, unknown>>();
-    const statistics = (answer.statistics ?? {}) as { elapsed?: number; rows_read?: number; bytes_read?: number };
+    const result = await ch.analyst.query({ query: 'SELECT formatQuery({sql:String}) AS sql', query_params: { sql }, format: 'JSONEachRow' });
+    const [row] = await result.json<{ sql: string }>();
+    return row.sql;
+  } catch (error) {
+    if (!isClickHouseError(error)) throw error;
+    if (/Multi-statements are not allowed/.test(error.message)) throw refuse('sql: must be one statement');
+    throw new DomainError(
+      'SQL_FAILED',
+      clickHouseReason(Object.assign(error, { message: error.message.replace(/:? In scope SELECT formatQuery[\s\S]*$/, '') })),
+    );
+  }
+}
+
+async function syntaxTree(ch: ClickHouse, statement: AnalystStatement): Promise<AstNode> {
+  let lines: string[];
+  try {
+    // Without a FORMAT clause, which would belong to the statement explained: one tab-separated line per node.
+    const result = await ch.analyst.exec({ query: `EXPLAIN AST ${statement.sql}`, query_params: statement.params });
+    lines = (await text(result.stream)).split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+  } catch (error) {
+    throw asAnalystError(error);
+  }
+  try {
+    return readAst(lines);
+  } catch (error) {
+    if (error instanceof UnreadableAst) throw refuse('sql: names that hold line breaks are not allowed');
+    throw error;
+  }
+}
+
+/** Whether `name` calls an allowed function: as written, in any case when ClickHouse takes it so, or as an aggregate with combinators. */
+function allowedFunction(name: string, caseInsensitive: ReadonlySet<string>): boolean {
+  if (ANALYST_FUNCTIONS.has(name) || ANALYST_SYNTAX.has(name) || caseInsensitive.has(name.toLowerCase())) return true;
+  const combinator = ANALYST_COMBINATORS.find((suffix) => name.length > suffix.length && name.endsWith(suffix));
+  return combinator !== undefined && allowedFunction(name.slice(0, -combinator.length), caseInsensitive);
+}
+
+interface Scope {
+  database: string;
+  databases: ReadonlySet<string>;
+  caseInsensitive: ReadonlySet<string>;
+}
+
+/** A table named `db.table` (or a bare name, which is the current database's or a WITH's) that may be read. */
+function checkTable(name: string, scope: Scope): void {
+  const parts = name.split('.');
+  if (parts.length === 1) return;
+  const [database, table] = parts;
+  const allowed = parts.length === 2 && (database === scope.database || (database === 'system' && ANALYST_SYSTEM_TABLES.has(table)));
+  if (!allowed)
+    throw refuse(
+      `sql: ${name} is not a table analysts may read (the ${scope.database} database, and ${[...ANALYST_SYSTEM_TABLES].map((t) => `system.${t}`).join(', ')})`,
+    );
+}
+
+const SETTINGS_REFUSED = "sql: may not change settings; the limits of analysts' queries are fixed";
+
+/** Refuses the first thing in the tree that is not allowed. */
+function checkNode(node: AstNode, parent: AstNode | undefined, scope: Scope): void {
+  if (node.type === 'Set') throw refuse(SETTINGS_REFUSED);
+  if (node.type === 'Function') {
+    if (parent?.type === 'TableExpression') {
+      if (!ANALYST_TABLE_FUNCTIONS.has(node.name))
+        throw refuse(`sql: the table function ${node.name}() is not allowed (allowed: ${[...ANALYST_TABLE_FUNCTIONS].join(', ')})`);
+    } else if (!allowedFunction(node.name, scope.caseInsensitive)) {
+      throw refuse(`sql: the function ${node.name}() is not allowed for analysts`);
+    }
+  }
+  if (node.type === 'TableIdentifier') checkTable(node.name, scope);
+  // `x IN db.table`, or a WITH naming a table: an identifier whose first part is another database.
+  if (node.type === 'Identifier' && node.name.includes('.') && scope.databases.has(node.name.split('.')[0])) {
+    checkTable(node.name.split('.').slice(0, 2).join('.'), scope);
+  }
+  for (const child of node.children) checkNode(child, node, scope);
+}
+
+const caseInsensitiveNames = new WeakMap<object, Promise<ReadonlySet<string>>>();
+
+/** Allowed functions that the engine in use also takes in any case (`COUNT`, `Sum`), in lower case. */
+function caseInsensitiveOf(ch: ClickHouse): Promise<ReadonlySet<string>> {
+  let names = caseInsensitiveNames.get(ch.analyst);
+  if (!names) {
+    names = ch.analyst
+      .query({ query: 'SELECT name FROM system.functions WHERE case_insensitive', format: 'JSONEachRow' })
+      .then((result) => result.json<{ name: string }>())
+      .then((rows) => new Set(rows.filter((row) => ANALYST_FUNCTIONS.has(row.name)).map((row) => row.name.toLowerCase())));
+    names.catch(() => caseInsensitiveNames.delete(ch.analyst));
+    caseInsensitiveNames.set(ch.analyst, names);
+  }
+  return names;
+}
+
+/** The statement checked against the allow-list, as it will run; refusals are SQL_NOT_ALLOWED. */
+export async function prepareAnalystSql(ch: ClickHouse, sql: unknown, params: unknown): Promise<AnalystStatement> {
+  if (typeof sql !== 'string' || sql.trim() === '') throw refuse('sql: is required, one SELECT statement');
+  if (sql.length > ANALYST_LIMITS.maxSqlLength) throw refuse(`sql: must be at most ${ANALYST_LIMITS.maxSqlLength} characters`);
+  const statement = { sql: await formatted(ch, sql), params: checkAnalystParams(params) };
+  // The engine applies a SETTINGS clause even to EXPLAIN; the formatting puts every clause at the
+  // head of a line and escapes line breaks inside strings and names, so the clause shows here.
+  if (/^\s*SETTINGS\s/m.test(statement.sql)) throw refuse(SETTINGS_REFUSED);
+  const tree = await syntaxTree(ch, statement);
+  if (tree.type !== 'SelectWithUnionQuery') throw refuse('sql: must be a SELECT statement (or WITH … SELECT)');
+  if (tree.children.length > 1) throw refuse('sql: may not write a file, choose a format or change settings; the answer is always JSON');
+  const databases = await ch.analyst.query({ query: 'SELECT name FROM system.databases', format: 'JSONEachRow' }).then((r) => r.json<{ name: string }>());
+  checkNode(tree, undefined, {
+    database: ch.database,
+    databases: new Set(databases.map((row) => row.name).filter((name) => name !== ch.database)),
+    caseInsensitive: await caseInsensitiveOf(ch),
+  });
+  return statement;
+}
+
+async function text(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The answer's bytes, refused as soon as they pass the limit. */
+async function capped(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  for await (const chunk of stream) {
+    bytes += (chunk as Buffer).length;
+    if (bytes > ANALYST_LIMITS.maxResultBytes) {
+      stream.destroy();
+      throw new DomainError('SQL_LIMIT_EXCEEDED', `the answer is larger than ${ANALYST_LIMITS.maxResultBytes / 1024 / 1024} MiB; select fewer rows or columns`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function statisticsOf(value: unknown): number {
+  return Number(value instanceof LosslessNumber ? value.toString() : (value ?? 0));
+}
+
+/**
+ * Runs a checked statement on the analyst client and reads its answer as it arrives. A caller that
+ * gives up (`cancel`) stops the statement in the engine.
+ */
+export async function runAnalystSql(ch: ClickHouse, statement: AnalystStatement, cancel?: AbortSignal): Promise<AnalystAnswer> {
+  const queryId = randomUUID();
+  const stop = new AbortController();
+  const onCancel = () => stop.abort();
+  cancel?.addEventListener('abort', onCancel, { once: true });
+  try {
+    const result = await ch.analyst.exec({
+      query: `${statement.sql}\nFORMAT JSON`,
+      query_params: statement.params,
+      query_id: queryId,
+      abort_signal: stop.signal,
+    });
+    const answer = parse(await capped(result.stream), undefined, (text) => (isSafeNumber(text) ? Number(text) : new LosslessNumber(text))) as Record<
+      string,
+      unknown
+    >;
+    const statistics = (answer.statistics ?? {}) as Record<string, unknown>;
     const rows = (answer.data ?? []) as Array<Record<string, unknown>>;
     return {
       columns: ((answer.meta ?? []) as Array<{ name: string; type: string }>).map(({ name, type }) => ({ name, type })),
       rows,
       rowCount: rows.length,
       statistics: {
-        elapsedSeconds: Number(statistics.elapsed ?? 0),
-        rowsRead: Number(statistics.rows_read ?? 0),
-        bytesRead: Number(statistics.bytes_read ?? 0),
+        elapsedSeconds: statisticsOf(statistics.elapsed),
+        rowsRead: statisticsOf(statistics.rows_read),
+        bytesRead: statisticsOf(statistics.bytes_read),
       },
     };
   } catch (error) {
-    if (isClickHouseError(error)) {
-      // ClickHouse's own words about the analyst's statement: safe to show the one who wrote it.
-      const message = error.message.replace(/\s*\(version [^)]*\)\s*$/, '').slice(0, 2000);
-      throw new DomainError('SQL_FAILED', `${error.type || 'ClickHouse'}: ${message}`);
-    }
-    throw error;
+    if (!stop.signal.aborted) stop.abort();
+    await ch.stopQuery(queryId).catch(() => undefined);
+    throw asAnalystError(error);
+  } finally {
+    cancel?.removeEventListener('abort', onCancel);
   }
 }

@@ -6,7 +6,7 @@
 import type { ClickHouse } from './client';
 import { toClickHouseTime } from './eventLog';
 import { ORDER_COLUMNS, OrderRow, OrderView, toView } from './orderQueries';
-import { centsFromDecimalString, toAmount } from '../domain/money';
+import { ExactAmount, exactAmount } from '../domain/money';
 
 export type Granularity = 'hour' | 'day' | 'month';
 
@@ -15,8 +15,8 @@ export interface RevenueBucket {
   start: string;
   orders: number;
   cancelledOrders: number;
-  totalRevenue: number;
-  netRevenue: number;
+  totalRevenue: ExactAmount;
+  netRevenue: ExactAmount;
 }
 
 export interface RevenueSeries {
@@ -30,7 +30,7 @@ export interface ProductSales {
   productId: string;
   units: number;
   orders: number;
-  revenue: number;
+  revenue: ExactAmount;
 }
 
 const BUCKET_START: Record<Granularity, string> = { hour: 'toStartOfHour', day: 'toStartOfDay', month: 'toStartOfMonth' };
@@ -82,8 +82,8 @@ export async function revenueSeries(ch: ClickHouse, from: Date, to: Date, granul
         start: start.toISOString(),
         orders: Number(row?.orders ?? 0),
         cancelledOrders: Number(row?.cancelled ?? 0),
-        totalRevenue: toAmount(row ? centsFromDecimalString(row.total_revenue) : 0),
-        netRevenue: toAmount(row ? centsFromDecimalString(row.net_revenue) : 0),
+        totalRevenue: exactAmount(row?.total_revenue ?? '0'),
+        netRevenue: exactAmount(row?.net_revenue ?? '0'),
       };
     }),
   };
@@ -110,7 +110,7 @@ export async function topProducts(ch: ClickHouse, from: Date, to: Date, limit: n
     productId: row.product_id,
     units: Number(row.units),
     orders: Number(row.orders),
-    revenue: toAmount(centsFromDecimalString(row.revenue_total)),
+    revenue: exactAmount(row.revenue_total),
   }));
 }
 

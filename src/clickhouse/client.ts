@@ -2,23 +2,29 @@
  * The one place that knows which transport is behind the ClickHouse client: a ClickHouse server
  * over HTTP when CLICKHOUSE_URL is set, otherwise chDB embedded in this process.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { ClickHouseClient, createClient } from '@clickhouse/client';
 import type { Config } from '../config';
-import { PooledConnection } from './chdbPool';
-import { ANALYST_SETTINGS } from './analystSql';
+import { ChdbPool } from './chdbPool';
+import { openEmbeddedEngine } from './embeddedEngine';
+import { ANALYST_SETTINGS, READER_SETTINGS, SessionSettings } from './sessionSettings';
+
+export { embeddedClickHousePath } from './embeddedEngine';
 
 export interface ClickHouse {
   /** Reads and writes: the event log's inserts, the schema, rebuilds. */
   client: ClickHouseClient;
   /**
-   * For the API's queries: read-only and bounded in time and rows, so that no query the API runs
-   * can write or run away, whatever it is asked.
+   * For the API's queries: read-only and bounded in time, rows and memory, so that no query the API
+   * runs can write or run away, whatever it is asked.
    */
   reader: ClickHouseClient;
-  /** For analysts' own SQL (`POST /analytics/sql`): `readonly = 1`, tighter limits they cannot lift. */
+  /**
+   * For analysts' own SQL (`POST /analytics/sql`): `readonly = 1`, tighter limits they cannot lift,
+   * the database as its current one; on a server, as CLICKHOUSE_ANALYST_USER when given.
+   */
   analyst: ClickHouseClient;
+  /** Stops a statement that was given up on by the id it was sent with (the embedded pool stops its own). */
+  stopQuery(queryId: string): Promise<void>;
   /** The database every table lives in; a checked identifier, safe to put in DDL. */
   database: string;
   /** The ClickHouse cluster the schema is created on (CLICKHOUSE_CLUSTER); unset on one server. */
@@ -28,103 +34,76 @@ export interface ClickHouse {
 }
 
 /** Embedded statements that may run at once: inserts, reads and the odd rebuild side by side. */
-const EMBEDDED_CONNECTIONS = 3;
-const EMBEDDED_READ_CONNECTIONS = 2;
-
-/**
- * The reader's settings. `readonly = 2` refuses every write and DDL but lets a query set its own
- * limits lower; the limits stop a query long before a client would give up on it.
- */
-export const READ_ONLY_SETTINGS = {
-  readonly: '2',
-  max_execution_time: 15,
-  max_result_rows: '100000',
-  result_overflow_mode: 'throw',
-} as const;
-
-export function embeddedClickHousePath(dataDir: string): string {
-  return path.join(dataDir, 'clickhouse');
-}
-
-/** Settings as `[name, value]` pairs, in the order they must be applied (readonly last). */
-type SessionSettings = Array<[string, string | number]>;
-
-const READER_SETTINGS: SessionSettings = Object.entries(READ_ONLY_SETTINGS);
+const EMBEDDED_SESSIONS = { client: 3, reader: 2, analyst: 2 } as const;
 
 export async function openClickHouse(config: Config): Promise<ClickHouse> {
-  if (config.clickhouseUrl) {
-    // Over HTTP, settings travel with each request: the reader and the analyst are the same server
-    // with settings of their own.
-    const connect = (settings: SessionSettings, maxOpenConnections: number) =>
-      createClient({
-        url: config.clickhouseUrl,
-        username: config.clickhouseUser,
-        password: config.clickhousePassword,
-        request_timeout: 30_000,
-        // Let the server keep idle connections; the default keep-alive suits a long-lived service.
-        max_open_connections: maxOpenConnections,
-        clickhouse_settings: Object.fromEntries(settings.map(([name, value]) => [name, String(value)])),
-      });
-    const client = connect([], 32);
-    const reader = connect(READER_SETTINGS, 32);
-    const analyst = connect(ANALYST_SETTINGS, 4);
-    return {
-      client,
-      reader,
-      analyst,
-      database: config.clickhouseDatabase,
-      cluster: config.clickhouseCluster,
-      embedded: false,
-      close: async () => {
-        await Promise.all([client.close(), reader.close(), analyst.close()]);
-      },
-    };
-  }
-  // Loaded lazily: the chDB engine is a 500 MB native library that a server-mode process never needs.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { createChdbConnection } = require('chdb/connection') as typeof import('chdb/connection');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const chdb = require('chdb') as typeof import('chdb');
-  const dir = embeddedClickHousePath(config.dataDir);
-  fs.mkdirSync(dir, { recursive: true });
-  const open = (count: number) => Array.from({ length: count }, () => createChdbConnection({ path: dir }));
-  let writeConnections;
-  let readConnections;
-  let analystConnections;
-  try {
-    writeConnections = open(EMBEDDED_CONNECTIONS);
-    readConnections = open(EMBEDDED_READ_CONNECTIONS);
-    analystConnections = open(1);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (/lock/i.test(message)) {
-      throw new Error(`the embedded ClickHouse data in ${dir} is held by another process (is the service already running?): ${message}`, { cause: error });
-    }
-    throw error;
-  }
-  // chDB applies a query's settings with SET, which stays on the connection: the reader and the
-  // analyst get connections of their own, set once here, so that no setting leaks between them.
-  const settle = async (connections: typeof readConnections, settings: SessionSettings) => {
-    for (const connection of connections) {
-      for (const [name, value] of settings) {
-        await connection.command({ query: `SET ${name} = ${typeof value === 'number' ? value : `'${value}'`}` } as Parameters<typeof connection.command>[0]);
-      }
-    }
-    return createClient({ connection: new PooledConnection(connections) } as Parameters<typeof createClient>[0]);
-  };
-  const client = await settle(writeConnections, []);
-  const reader = await settle(readConnections, READER_SETTINGS);
-  const analyst = await settle(analystConnections, ANALYST_SETTINGS);
+  return config.clickhouseUrl ? openServer(config, config.clickhouseUrl) : openEmbedded(config);
+}
+
+function openServer(config: Config, url: string): ClickHouse {
+  // Over HTTP, settings travel with each request: the reader and the analyst are the same server
+  // with settings of their own. Each request is its own statement, so no answer can carry another's.
+  const connect = (
+    settings: SessionSettings,
+    maxOpenConnections: number,
+    credentials = { username: config.clickhouseUser, password: config.clickhousePassword },
+  ) =>
+    createClient({
+      url,
+      ...credentials,
+      request_timeout: 30_000,
+      max_open_connections: maxOpenConnections,
+      clickhouse_settings: Object.fromEntries(settings.map(([name, value]) => [name, String(value)])),
+    });
+  const client = connect([], 32);
+  const reader = connect(READER_SETTINGS, 32);
+  const analyst = createClient({
+    url,
+    username: config.clickhouseAnalystUser ?? config.clickhouseUser,
+    password: config.clickhouseAnalystUser ? config.clickhouseAnalystPassword : config.clickhousePassword,
+    database: config.clickhouseDatabase,
+    request_timeout: 30_000,
+    max_open_connections: 4,
+    // The server stops a read-only query whose client hung up; readonly last, as on a session.
+    clickhouse_settings: Object.fromEntries(
+      [['cancel_http_readonly_queries_on_client_close', 1] as [string, number], ...ANALYST_SETTINGS].map(([name, value]) => [name, String(value)]),
+    ),
+  });
   return {
     client,
     reader,
     analyst,
+    async stopQuery(queryId) {
+      await client.command({ query: 'KILL QUERY WHERE query_id = {queryId:String} ASYNC', query_params: { queryId } });
+    },
+    database: config.clickhouseDatabase,
+    cluster: config.clickhouseCluster,
+    embedded: false,
+    close: async () => {
+      await Promise.all([client.close(), reader.close(), analyst.close()]);
+    },
+  };
+}
+
+async function openEmbedded(config: Config): Promise<ClickHouse> {
+  const engine = await openEmbeddedEngine(config.dataDir);
+  // Sessions open as they are first needed: the analyst's switch to the database as they open,
+  // and the schema that creates it runs after this.
+  const pooled = (size: number, settings: SessionSettings, database?: string) =>
+    createClient({ connection: new ChdbPool(size, () => engine.openSession(settings, database), engine.control) } as Parameters<typeof createClient>[0]);
+  const client = pooled(EMBEDDED_SESSIONS.client, []);
+  const reader = pooled(EMBEDDED_SESSIONS.reader, READER_SETTINGS);
+  const analyst = pooled(EMBEDDED_SESSIONS.analyst, ANALYST_SETTINGS, config.clickhouseDatabase);
+  return {
+    client,
+    reader,
+    analyst,
+    stopQuery: async () => undefined,
     database: config.clickhouseDatabase,
     embedded: true,
     async close() {
       await Promise.all([client.close(), reader.close(), analyst.close()]);
-      // chDB keeps running an aborted query; wait so the data directory is really released.
-      await chdb.drainPending?.();
+      await engine.close();
     },
   };
 }

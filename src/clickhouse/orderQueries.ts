@@ -4,7 +4,7 @@
  */
 import type { ClickHouse } from './client';
 import { fromClickHouseTime, toClickHouseTime } from './eventLog';
-import { averageCents, centsFromDecimalString, toAmount } from '../domain/money';
+import { averageAmount, centsFromDecimalString, ExactAmount, exactAmount, toAmount } from '../domain/money';
 import { ORDER_STATUSES, OrderSnapshot, OrderStatus } from '../domain/order';
 
 /** An order as the read model shows it (DESIGN §4): the write model's order without its items. */
@@ -20,11 +20,15 @@ export interface OrderStatistics {
   from: string;
   to: string;
   totalOrders: number;
-  totalRevenue: number;
-  netRevenue: number;
-  averageOrderValue: number;
+  totalRevenue: ExactAmount;
+  netRevenue: ExactAmount;
+  averageOrderValue: ExactAmount;
   ordersByStatus: Record<OrderStatus, number>;
 }
+
+/** OrderStatistics as a client reads the JSON answer: its amounts parsed as JSON numbers. */
+export type OrderStatisticsAnswer = Omit<OrderStatistics, 'totalRevenue' | 'netRevenue' | 'averageOrderValue'> &
+  Record<'totalRevenue' | 'netRevenue' | 'averageOrderValue', number>;
 
 export interface OrderRow {
   order_id: string;
@@ -140,37 +144,28 @@ export function decodeCursor(cursor: string): string | undefined {
 
 /**
  * Statistics over orders created in [from, to): totalRevenue and averageOrderValue over every order
- * (as in the guide), netRevenue without cancelled orders. Sums are exact Decimal arithmetic.
+ * (as in the guide), netRevenue without cancelled orders. The sums are ClickHouse's Decimal
+ * arithmetic and stay its exact text; so do the sums of /analytics/revenue, to the cent.
  */
 export async function orderStatistics(ch: ClickHouse, from: Date, to: Date): Promise<OrderStatistics> {
-  const found = await rows<{ status: OrderStatus; orders: number | string; revenue: string }>(
+  const [row] = await rows<{ orders: number | string; total_revenue: string; net_revenue: string; by_status: Record<string, number | string> }>(
     ch,
-    `SELECT status, count() AS orders, toString(sum(total)) AS revenue
+    `SELECT count() AS orders, toString(sum(total)) AS total_revenue, toString(sumIf(total, status != 'CANCELLED')) AS net_revenue,
+       sumMap(map(status, toUInt64(1))) AS by_status
      FROM ${ch.database}.orders_by_created FINAL
-     WHERE created_at >= {from:DateTime64(3, 'UTC')} AND created_at < {to:DateTime64(3, 'UTC')}
-     GROUP BY status`,
+     WHERE created_at >= {from:DateTime64(3, 'UTC')} AND created_at < {to:DateTime64(3, 'UTC')}`,
     { from: toClickHouseTime(from.toISOString()), to: toClickHouseTime(to.toISOString()) },
   );
-  const ordersByStatus = Object.fromEntries(ORDER_STATUSES.map((status) => [status, 0])) as Record<OrderStatus, number>;
-  let totalOrders = 0;
-  let totalCents = 0;
-  let cancelledCents = 0;
-  for (const row of found) {
-    const count = Number(row.orders);
-    const cents = centsFromDecimalString(row.revenue);
-    ordersByStatus[row.status] = count;
-    totalOrders += count;
-    totalCents += cents;
-    if (row.status === 'CANCELLED') cancelledCents += cents;
-  }
+  const totalOrders = Number(row.orders);
+  const totalRevenue = exactAmount(row.total_revenue);
   return {
     from: from.toISOString(),
     to: to.toISOString(),
     totalOrders,
-    totalRevenue: toAmount(totalCents),
-    netRevenue: toAmount(totalCents - cancelledCents),
-    averageOrderValue: toAmount(averageCents(totalCents, totalOrders)),
-    ordersByStatus,
+    totalRevenue,
+    netRevenue: exactAmount(row.net_revenue),
+    averageOrderValue: averageAmount(totalRevenue, totalOrders),
+    ordersByStatus: Object.fromEntries(ORDER_STATUSES.map((status) => [status, Number(row.by_status[status] ?? 0)])) as Record<OrderStatus, number>,
   };
 }
 

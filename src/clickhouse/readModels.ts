@@ -2,7 +2,7 @@
 import type { ReadModels } from '../api/ports';
 import type { ClickHouse } from './client';
 import { recentOrders, revenueSeries, topProducts } from './analytics';
-import { runAnalystSql } from './analystSql';
+import { prepareAnalystSql, runAnalystSql } from './analystSql';
 import { lastCustomerName, listOrders, orderById, orderStatistics, otherReadModelsAt } from './orderQueries';
 
 export function clickHouseReadModels(ch: ClickHouse): ReadModels {
@@ -15,6 +15,6 @@ export function clickHouseReadModels(ch: ClickHouse): ReadModels {
     revenueSeries: (from, to, granularity) => revenueSeries(ch, from, to, granularity),
     topProducts: (from, to, limit) => topProducts(ch, from, to, limit),
     recentOrders: (limit) => recentOrders(ch, limit),
-    runAnalystSql: (sql, params) => runAnalystSql(ch, sql, params),
+    runAnalystSql: async (sql, params, cancel) => runAnalystSql(ch, await prepareAnalystSql(ch, sql, params), cancel),
   };
 }

@@ -51,6 +51,7 @@ export async function startApiRole(config: Config, temporal: Temporal, storage: 
   const answerLog = answerLogOf(storage, log, metrics);
   const gateway = new OrderGateway(client, {
     taskQueue: config.temporalTaskQueue,
+    paymentWindowMs: config.pendingOrderTimeoutMs,
     answerLog: options.wrapAnswerLog ? options.wrapAnswerLog(answerLog) : answerLog,
     onReceiptLost: (orderId, error) => {
       metrics.receiptsLost.inc();

@@ -155,10 +155,40 @@ export const CANCEL_ORDER = z.strictObject({
   reason: REASON,
 });
 
-export const ORDER_COMMAND = z.discriminatedUnion('type', [CREATE_ORDER, CHANGE_ORDER_STATUS, CANCEL_ORDER]);
+/**
+ * The payment window closed on a PENDING order: the order's own workflow sends this when the
+ * deadline passes (PENDING_ORDER_TIMEOUT), never a client. Build it with `expirePaymentWindow`.
+ */
+export const EXPIRE_PAYMENT_WINDOW = z.strictObject({
+  type: z.literal('ExpirePaymentWindow'),
+  ...COMMAND_META,
+  orderId: id('The order'),
+  /** When the window closed (ISO 8601, UTC). */
+  deadline: z.iso.datetime(),
+});
+
+/** The commands a client may send an order, through the API or straight to its workflow. */
+export const CLIENT_COMMAND = z.discriminatedUnion('type', [CREATE_ORDER, CHANGE_ORDER_STATUS, CANCEL_ORDER]);
+/** Every command `decide` judges: a client's, or one the order's workflow sends itself. */
+export const ORDER_COMMAND = z.discriminatedUnion('type', [...CLIENT_COMMAND.options, EXPIRE_PAYMENT_WINDOW]);
 
 export type CommandMeta = { commandId: string; correlationId: string };
 export type CreateOrder = z.output<typeof CREATE_ORDER>;
 export type ChangeOrderStatus = z.output<typeof CHANGE_ORDER_STATUS>;
 export type CancelOrder = z.output<typeof CANCEL_ORDER>;
+export type ExpirePaymentWindow = z.output<typeof EXPIRE_PAYMENT_WINDOW>;
+export type ClientCommand = z.output<typeof CLIENT_COMMAND>;
 export type OrderCommand = z.output<typeof ORDER_COMMAND>;
+
+/** The command id of a payment window's expiry: it names the system as the author of the cancellation. */
+export const PAYMENT_WINDOW_COMMAND_ID = 'system:payment-window-expired';
+
+export function expirePaymentWindow(orderId: string, deadline: Date): ExpirePaymentWindow {
+  return {
+    type: 'ExpirePaymentWindow',
+    commandId: PAYMENT_WINDOW_COMMAND_ID,
+    correlationId: PAYMENT_WINDOW_COMMAND_ID,
+    orderId,
+    deadline: deadline.toISOString(),
+  };
+}

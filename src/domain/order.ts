@@ -6,12 +6,12 @@
  */
 import { DomainError, parseFields } from './errors';
 import { toAmount } from './money';
-import { CommandMeta, lineTotalCents, ORDER_COMMAND, OrderCommand, OrderLine } from './commands';
-import { ALLOWED_TRANSITIONS, canTransition, OrderStatus } from './status';
+import { CLIENT_COMMAND, ClientCommand, CommandMeta, lineTotalCents, ORDER_COMMAND, OrderCommand, OrderLine } from './commands';
+import { ALLOWED_TRANSITIONS, awaitsPayment, canTransition, OrderStatus } from './status';
 
 export * from './status';
-export { lineTotalCents } from './commands';
-export type { CancelOrder, ChangeOrderStatus, CommandMeta, CreateOrder, OrderCommand, OrderLine } from './commands';
+export { expirePaymentWindow, lineTotalCents, PAYMENT_WINDOW_COMMAND_ID } from './commands';
+export type { CancelOrder, ChangeOrderStatus, ClientCommand, CommandMeta, CreateOrder, ExpirePaymentWindow, OrderCommand, OrderLine } from './commands';
 
 /** A line item as it is shown and stored in events: the price as a decimal amount. */
 export interface OrderItem {
@@ -156,26 +156,34 @@ function invalidTransition(state: OrderState, to: OrderStatus): DomainError {
   return new DomainError('INVALID_TRANSITION', `order ${state.orderId} cannot go from ${state.status} to ${to} (${hint})`);
 }
 
-/**
- * Reads a command that comes from outside (any Temporal client can send one) with the command
- * schemas (`commands.ts`), and refuses one that names another order than `orderId`, when known.
- */
-export function readCommand(untrusted: unknown, orderId: string | undefined): OrderCommand {
-  const command = parseFields(ORDER_COMMAND, untrusted, 'command');
+/** A command naming another order than `orderId` (when known) is not this order's. */
+function refuseAnotherOrder(command: OrderCommand, orderId: string | undefined): void {
   if (orderId !== undefined && command.orderId !== orderId) {
     throw new DomainError('VALIDATION_FAILED', `orderId: ${command.orderId} is not this order (${orderId})`, [
       { field: 'orderId', message: `is not this order (${orderId})` },
     ]);
   }
+}
+
+/**
+ * Reads a command a client sent (any Temporal client can send one) with the command schemas
+ * (`commands.ts`): only a command a client may send, and none naming another order than
+ * `orderId`, when known.
+ */
+export function readCommand(untrusted: unknown, orderId: string | undefined): ClientCommand {
+  const command = parseFields(CLIENT_COMMAND, untrusted, 'command');
+  refuseAnotherOrder(command, orderId);
   return command;
 }
 
 /**
  * Decides what a command does to an order: the events it records, or a DomainError saying why not.
- * The command is read first (`readCommand`), then judged against the state.
+ * The command comes from outside, so it is checked against the command schemas first, then judged
+ * against the state.
  */
 export function decide(state: OrderState | undefined, untrusted: unknown, now: Date): OrderEvent[] {
-  const command = readCommand(untrusted, state?.orderId);
+  const command = parseFields(ORDER_COMMAND, untrusted, 'command');
+  refuseAnotherOrder(command, state?.orderId);
   switch (command.type) {
     case 'CreateOrder': {
       if (state) throw new DomainError('ORDER_ALREADY_EXISTS', `order ${command.orderId} already exists`);
@@ -219,6 +227,18 @@ export function decide(state: OrderState | undefined, untrusted: unknown, now: D
         {
           ...envelope('OrderCancelled', state.orderId, state.version + 1, command, now),
           payload: { previousStatus: state.status, reason: command.reason },
+        },
+      ];
+    }
+    case 'ExpirePaymentWindow': {
+      if (!state) throw new DomainError('ORDER_NOT_FOUND', `order ${command.orderId} does not exist`);
+      if (!awaitsPayment(state.status)) {
+        throw new DomainError('INVALID_TRANSITION', `order ${state.orderId} is ${state.status}: only a PENDING order's payment window can expire`);
+      }
+      return [
+        {
+          ...envelope('OrderCancelled', state.orderId, state.version + 1, command, now),
+          payload: { previousStatus: state.status, reason: `payment window expired at ${command.deadline}` },
         },
       ];
     }

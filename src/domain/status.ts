@@ -21,3 +21,8 @@ export function canTransition(from: OrderStatus, to: OrderStatus): boolean {
 export function isTerminal(status: OrderStatus): boolean {
   return ALLOWED_TRANSITIONS[status].length === 0;
 }
+
+/** An order awaits payment while PENDING: confirming it says it was paid; only then can its payment window expire. */
+export function awaitsPayment(status: OrderStatus): boolean {
+  return status === 'PENDING';
+}

@@ -31,6 +31,8 @@ export interface AnswerLog {
 
 export interface OrderGatewayOptions {
   taskQueue: string;
+  /** The payment window of the orders this gateway creates (PENDING_ORDER_TIMEOUT); unset: none. */
+  paymentWindowMs?: number;
   /** How long a synchronous command may wait for its workflow's answer. */
   commandTimeoutMs?: number;
   /** Unset: nothing is appended, and every order's workflow delivers its events itself. */
@@ -46,7 +48,7 @@ export class OrderGateway implements OrderCommands {
   private readonly answerLog: AnswerLog | undefined;
 
   constructor(client: Client, options: OrderGatewayOptions) {
-    this.workflows = new OrderWorkflows(client, options.taskQueue);
+    this.workflows = new OrderWorkflows(client, options.taskQueue, options.paymentWindowMs);
     this.policy = new CommandPolicy(this.workflows, options.commandTimeoutMs);
     this.receipts = new AppendReceipts({
       send: (orderId, receipt) => this.policy.bounded(() => this.workflows.sendReceipt(orderId, receipt)),

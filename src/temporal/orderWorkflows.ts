@@ -34,9 +34,14 @@ export interface WriteModel {
 }
 
 export class OrderWorkflows {
+  /**
+   * @param paymentWindowMs how long a new order may stay PENDING (PENDING_ORDER_TIMEOUT): part of
+   * its workflow's input, so an order keeps the window it started with whatever later processes set.
+   */
   constructor(
     readonly client: Client,
     private readonly taskQueue: string,
+    private readonly paymentWindowMs?: number,
   ) {}
 
   /** Starts the order's workflow and applies its create command in one step (an Update-with-Start). */
@@ -126,7 +131,7 @@ export class OrderWorkflows {
     return {
       workflowId: messages.orderWorkflowId(command.orderId),
       taskQueue: this.taskQueue,
-      args: [{ orderId: command.orderId }] as Parameters<typeof orderWorkflow>,
+      args: [{ orderId: command.orderId, paymentWindowMs: this.paymentWindowMs }] as Parameters<typeof orderWorkflow>,
       // An orderId is used once: a running order takes the create as a (rejected or repeated)
       // command, and a finished one refuses to start again.
       workflowIdConflictPolicy: 'USE_EXISTING' as const,

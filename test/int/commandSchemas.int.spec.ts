@@ -7,6 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { expirePaymentWindow } from '../../src/domain/order';
 import type { orderWorkflow } from '../../workflows/order';
 import {
   cancelOrderSignal,
@@ -20,27 +22,32 @@ import {
 } from '../../workflows/messages';
 import { call } from '../support/http';
 import { InMemoryApi, startInMemoryApi } from '../support/inMemory';
-import { memoryEventLog, RunningOrderWorker, startOrderWorker } from '../support/orderWorker';
 import { expectedTemporalWarnings } from '../support/quietTemporal';
 import { temporalCli, workflowBundle } from '../support/stack';
+import { memoryEventLog, orderWorkflowEnvironment, startOrderWorker } from '../support/workflowEnvironment';
 
 const TASK_QUEUE = 'orders-command-schemas';
 // The workflow warns of each signal it rejects; these tests send such signals on purpose.
 expectedTemporalWarnings.pattern = /signal rejected/;
 
-let orders: RunningOrderWorker;
+const eventLog = memoryEventLog();
+let env: TestWorkflowEnvironment;
+let stopWorker: () => Promise<void>;
 let client: Client;
 let api: InMemoryApi;
 
 beforeAll(async () => {
-  orders = await startOrderWorker({ temporalCli: temporalCli(), workflowBundle: await workflowBundle(), taskQueue: TASK_QUEUE, eventLog: memoryEventLog() });
-  client = orders.client;
+  env = await orderWorkflowEnvironment(temporalCli());
+  stopWorker = await startOrderWorker(env, { taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), eventLog });
+  client = env.client;
   api = await startInMemoryApi();
 });
 
 afterAll(async () => {
   await api?.stop();
-  await orders?.stop();
+  await stopWorker?.();
+  await eventLog.writer.close();
+  await env?.teardown();
 });
 
 const meta = () => ({ commandId: randomUUID(), correlationId: randomUUID() });
@@ -132,6 +139,13 @@ describe('an Update sent straight to an order workflow', () => {
       handle.executeUpdate(cancelOrderUpdate, { args: [{ type: 'CancelOrder', ...meta(), orderId: 'someone-else', reason: 'x' } as never] }),
     );
     expect(refused).toEqual({ code: 'VALIDATION_FAILED', message: `orderId: someone-else is not this order (${orderId})` });
+    expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'PENDING', version: 1 });
+  });
+
+  it("carrying the command only the order's workflow sends, its payment window's expiry, is refused", async () => {
+    const { orderId, handle } = await createdOrder();
+    const refused = await refusalOf(() => handle.executeUpdate(cancelOrderUpdate, { args: [expirePaymentWindow(orderId, new Date()) as never] }));
+    expect(refused).toEqual({ code: 'VALIDATION_FAILED', message: 'type: must be one of CreateOrder, ChangeOrderStatus, CancelOrder' });
     expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'PENDING', version: 1 });
   });
 

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, WorkflowHandle, WorkflowUpdateFailedError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { EventLogWriter, EventRow } from '../../src/clickhouse/eventLog';
 import { DomainError } from '../../src/domain/errors';
 import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderStatus } from '../../src/domain/order';
@@ -19,8 +20,9 @@ import {
   orderWorkflowId,
   redeliverEventsSignal,
 } from '../../workflows/messages';
-import { appendingTo, memoryEventLog, RunningOrderWorker, startOrderWorker } from '../support/orderWorker';
+import { appendingTo } from '../support/answerLog';
 import { eventually, temporalCli, workflowBundle } from '../support/stack';
+import { memoryEventLog, orderWorkflowEnvironment, startOrderWorker } from '../support/workflowEnvironment';
 
 const TASK_QUEUE = 'orders-workflow-test';
 // A small history limit makes the server suggest continue-as-new after a few commands.
@@ -30,24 +32,22 @@ const SUGGEST_CONTINUE_AS_NEW_AFTER = 40;
 // the workflow's delivery activity, as in the service; it refuses the events of orders in `refusing`.
 const eventLog = memoryEventLog();
 const { rows: delivered, refusing, refusals } = eventLog;
-let orders: RunningOrderWorker;
+let env: TestWorkflowEnvironment;
+let stopWorker: () => Promise<void>;
 let gateway: OrderGateway;
 let client: Client;
 
 beforeAll(async () => {
-  orders = await startOrderWorker({
-    temporalCli: temporalCli(),
-    workflowBundle: await workflowBundle(),
-    taskQueue: TASK_QUEUE,
-    eventLog,
-    suggestContinueAsNewAfter: SUGGEST_CONTINUE_AS_NEW_AFTER,
-  });
-  client = orders.client;
+  env = await orderWorkflowEnvironment(temporalCli(), SUGGEST_CONTINUE_AS_NEW_AFTER);
+  stopWorker = await startOrderWorker(env, { taskQueue: TASK_QUEUE, workflowBundle: await workflowBundle(), eventLog });
+  client = env.client;
   gateway = new OrderGateway(client, { taskQueue: TASK_QUEUE, answerLog: appendingTo(eventLog.writer) });
 });
 
 afterAll(async () => {
-  await orders?.stop();
+  await stopWorker?.();
+  await eventLog.writer.close();
+  await env?.teardown();
 });
 
 const ids = () => ({ commandId: randomUUID(), correlationId: randomUUID() });

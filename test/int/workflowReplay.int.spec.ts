@@ -12,7 +12,11 @@
  * - refused-then-redelivered: the event log refuses the order's events; they are held, a cancel is
  *   taken meanwhile, and a redelivery delivers all three;
  * - continued-as-new: the first run of an order whose refused signals grew its history until the
- *   server suggested continue-as-new.
+ *   server suggested continue-as-new;
+ * - payment-window-kept: an order with a payment window confirmed within it (its timer cancelled
+ *   with the confirm), then cancelled by its customer;
+ * - payment-window-expired: an order with a payment window left PENDING, cancelled by its own
+ *   workflow when the window closed.
  * The order in which a workflow task's commands are issued is part of what a replay checks.
  * (protobufjs is a devDependency so that npm installs one copy for every @temporalio package: with
  * a copy each, reading a JSON history fails with "type must be a Type".)
@@ -23,7 +27,15 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../support/stack';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
-const RECORDED = ['continued-as-new.json', 'receipted-lifecycle.json', 'refused-then-redelivered.json', 'settled-then-cancelled.json', 'signalled.json'];
+const RECORDED = [
+  'continued-as-new.json',
+  'payment-window-expired.json',
+  'payment-window-kept.json',
+  'receipted-lifecycle.json',
+  'refused-then-redelivered.json',
+  'settled-then-cancelled.json',
+  'signalled.json',
+];
 
 it('has a recorded history of every way an order goes', () => {
   expect(

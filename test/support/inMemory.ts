@@ -11,7 +11,7 @@ import { AppDeps, createApp } from '../../src/api/app';
 import type { AcceptedCommand, OrderCommands, ReadModels } from '../../src/api/ports';
 import { answerClientError } from '../../src/api/problem';
 import { DomainError } from '../../src/domain/errors';
-import { toAmount } from '../../src/domain/money';
+import { averageAmount, exactAmount, toDecimalString } from '../../src/domain/money';
 import { decide, evolve, ORDER_STATUSES, OrderCommand, OrderEvent, OrderState, OrderStatus, snapshot } from '../../src/domain/order';
 import { silentLogger } from '../../src/logger';
 import type { CommandOutcome } from '../../workflows/messages';
@@ -93,6 +93,9 @@ export class InMemoryOrders implements OrderCommands {
   }
 }
 
+/** Cents as the exact amount the ClickHouse read models answer with. */
+const amount = (cents: number) => exactAmount(toDecimalString(cents));
+
 /** Read models as plain lists of the latest state of each order. */
 export class InMemoryReadModels implements ReadModels {
   readonly states = new Map<string, OrderState>();
@@ -141,9 +144,9 @@ export class InMemoryReadModels implements ReadModels {
       from: from.toISOString(),
       to: to.toISOString(),
       totalOrders: orders.length,
-      totalRevenue: toAmount(cents(orders)),
-      netRevenue: toAmount(cents(orders.filter((o) => o.status !== 'CANCELLED'))),
-      averageOrderValue: toAmount(orders.length ? Math.round(cents(orders) / orders.length) : 0),
+      totalRevenue: amount(cents(orders)),
+      netRevenue: amount(cents(orders.filter((o) => o.status !== 'CANCELLED'))),
+      averageOrderValue: averageAmount(amount(cents(orders)), orders.length),
       ordersByStatus,
     };
   }
@@ -160,8 +163,8 @@ export class InMemoryReadModels implements ReadModels {
         start: start.toISOString(),
         orders: orders.filter((o) => Date.parse(o.createdAt) >= start.getTime()).length,
         cancelledOrders: 0,
-        totalRevenue: 0,
-        netRevenue: 0,
+        totalRevenue: amount(0),
+        netRevenue: amount(0),
       })),
     };
   }

@@ -7,7 +7,7 @@
  * releases the recorded histories are what running orders look like, and a change that cannot
  * replay them needs versioning, not a new recording.
  *
- * Usage: npx tsx test/support/recordHistories.ts
+ * Usage: npx tsx test/support/recordHistories.ts [scenario…] (all of them when none is named)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -20,13 +20,16 @@ import { OrderGateway } from '../../src/temporal/orderGateway';
 import { locateTemporalBinary } from '../../src/temporal/temporalBinary';
 import { bundleWorkflows } from '../../src/temporal/worker';
 import { changeOrderStatusSignal, orderWorkflowId } from '../../workflows/messages';
-import { appendingTo, memoryEventLog, startOrderWorker } from './orderWorker';
+import { appendingTo } from './answerLog';
+import { memoryEventLog, orderWorkflowEnvironment, startOrderWorker } from './workflowEnvironment';
 
 const TASK_QUEUE = 'orders';
 const FIXTURES = path.join(projectRoot(), 'test', 'fixtures', 'histories');
 const REJECTED_SIGNALS_BEFORE_CONTINUE_AS_NEW = 40;
 /** Longer than the workflow's delivery delay: an order left alone this long has settled. */
 const SETTLE_MS = 4000;
+/** The payment window of the orders that record one. */
+const PAYMENT_WINDOW_MS = 2000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -52,27 +55,44 @@ const status = (orderId: string, to: OrderStatus): ChangeOrderStatus => ({
   status: to,
 });
 
+/** One recording per way an order goes, each the name of its fixture. */
+const SCENARIOS = [
+  'receipted-lifecycle',
+  'settled-then-cancelled',
+  'signalled',
+  'refused-then-redelivered',
+  'continued-as-new',
+  'payment-window-kept',
+  'payment-window-expired',
+] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** The scenarios named on the command line, or all of them. */
+function chosenScenarios(named: string[]): Scenario[] {
+  const unknown = named.filter((name) => !(SCENARIOS as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new Error(`no such scenario: ${unknown.join(', ')} (there are ${SCENARIOS.join(', ')})`);
+  return named.length === 0 ? [...SCENARIOS] : (named as Scenario[]);
+}
+
 async function main(): Promise<void> {
+  const chosen = chosenScenarios(process.argv.slice(2));
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const binary = locateTemporalBinary({ cliPath: process.env.TEMPORAL_CLI_PATH, pathVariable: process.env.PATH, toolsDir: toolsDir(), say: console.log });
   if (binary.kind !== 'path') throw new Error('no Temporal CLI found (run npm test once to install it into .tools/)');
+  const env = await orderWorkflowEnvironment(binary.path, REJECTED_SIGNALS_BEFORE_CONTINUE_AS_NEW);
   // Events go to an event log in memory, which refuses those of the orders in `refusing`.
   const eventLog = memoryEventLog();
-  const orders = await startOrderWorker({
-    temporalCli: binary.path,
-    workflowBundle: await bundleWorkflows(),
-    taskQueue: TASK_QUEUE,
-    eventLog,
-    suggestContinueAsNewAfter: REJECTED_SIGNALS_BEFORE_CONTINUE_AS_NEW,
-  });
-  const { client } = orders;
   const { refusing } = eventLog;
-  const gateway = new OrderGateway(client, { taskQueue: TASK_QUEUE, answerLog: appendingTo(eventLog.writer) });
-  const finished = (orderId: string) => client.workflow.getHandle(orderWorkflowId(orderId)).result();
+  const stopWorker = await startOrderWorker(env, { taskQueue: TASK_QUEUE, workflowBundle: await bundleWorkflows(), eventLog });
+  const gatewayWith = (paymentWindowMs?: number) =>
+    new OrderGateway(env.client, { taskQueue: TASK_QUEUE, paymentWindowMs, answerLog: appendingTo(eventLog.writer) });
+  const gateway = gatewayWith();
+  const windowed = gatewayWith(PAYMENT_WINDOW_MS);
+  const finished = (orderId: string) => env.client.workflow.getHandle(orderWorkflowId(orderId)).result();
   /** The run recorded of orders that continued as new: their first. */
   const runs = new Map<string, string>();
 
-  const scenarios: Record<string, (orderId: string) => Promise<void>> = {
+  const scenarios: Record<Scenario, (orderId: string) => Promise<void>> = {
     // Commands in quick succession, each carrying the receipt for the one before; the last receipt alone.
     'receipted-lifecycle': async (orderId) => {
       await gateway.create(create(orderId));
@@ -110,7 +130,7 @@ async function main(): Promise<void> {
     'continued-as-new': async (orderId) => {
       await gateway.create(create(orderId));
       await gateway.changeStatus(status(orderId, 'CONFIRMED'));
-      const handle = client.workflow.getHandle(orderWorkflowId(orderId));
+      const handle = env.client.workflow.getHandle(orderWorkflowId(orderId));
       const { runId } = await handle.describe();
       for (let i = 0; i < REJECTED_SIGNALS_BEFORE_CONTINUE_AS_NEW; i += 1) await handle.signal(changeOrderStatusSignal, status(orderId, 'DELIVERED'));
       for (let waited = 0; (await handle.describe()).runId === runId; waited += 100) {
@@ -121,19 +141,31 @@ async function main(): Promise<void> {
       await finished(orderId);
       runs.set(orderId, runId);
     },
+    // A payment window: one order confirmed within it (its timer cancelled), one left to expire.
+    'payment-window-kept': async (orderId) => {
+      await windowed.create(create(orderId));
+      await windowed.changeStatus(status(orderId, 'CONFIRMED'));
+      await windowed.cancel({ type: 'CancelOrder', commandId: randomUUID(), correlationId: 'recorded', orderId, reason: 'paid, then changed my mind' });
+      await finished(orderId);
+    },
+    'payment-window-expired': async (orderId) => {
+      await windowed.create(create(orderId));
+      await finished(orderId);
+    },
   };
-
   try {
     fs.mkdirSync(FIXTURES, { recursive: true });
-    for (const [name, scenario] of Object.entries(scenarios)) {
+    for (const name of chosen) {
       const orderId = `recorded-${name}`;
-      await scenario(orderId);
-      const history = await client.workflow.getHandle(orderWorkflowId(orderId), runs.get(orderId)).fetchHistory();
+      await scenarios[name](orderId);
+      const history = await env.client.workflow.getHandle(orderWorkflowId(orderId), runs.get(orderId)).fetchHistory();
       fs.writeFileSync(path.join(FIXTURES, `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
       console.log(`recorded ${name}: ${history.events?.length} events`);
     }
   } finally {
-    await orders.stop();
+    await stopWorker();
+    await eventLog.writer.close();
+    await env.teardown();
   }
 }
 

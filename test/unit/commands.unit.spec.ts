@@ -3,8 +3,8 @@
  * CLI or any Temporal client. A refusal is VALIDATION_FAILED naming each bad field.
  */
 import { DomainError } from '../../src/domain/errors';
-import { averageCents, centsFromDecimalString, centsFromNumber, toDecimalString } from '../../src/domain/money';
-import { CreateOrder, decide, evolve, readCommand } from '../../src/domain/order';
+import { averageAmount, centsFromDecimalString, centsFromNumber, exactAmount, toDecimalString } from '../../src/domain/money';
+import { CreateOrder, decide, evolve, expirePaymentWindow, readCommand } from '../../src/domain/order';
 import { LIMITS } from '../../src/domain/commands';
 
 const now = new Date('2026-03-01T12:00:00.000Z');
@@ -106,7 +106,16 @@ describe('any command', () => {
   });
 
   it('is refused with an unknown type', () => {
-    expect(refusedFields({ ...create(), type: 'DeleteOrder' })).toEqual({ type: 'must be one of CreateOrder, ChangeOrderStatus, CancelOrder' });
+    expect(refusedFields({ ...create(), type: 'DeleteOrder' })).toEqual({
+      type: 'must be one of CreateOrder, ChangeOrderStatus, CancelOrder, ExpirePaymentWindow',
+    });
+  });
+
+  it("is refused from a client when it is one only the order's workflow sends: its payment window's expiry", () => {
+    const expiry = expirePaymentWindow('order-001', now);
+    expect(() => readCommand(expiry, 'order-001')).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', message: 'type: must be one of CreateOrder, ChangeOrderStatus, CancelOrder' }),
+    );
   });
 
   it('is refused when it names another order than the one it is sent to', () => {
@@ -157,7 +166,10 @@ describe('money', () => {
     expect((2 * 2999 + 4999) / 100).toBe(109.97);
   });
   it('averages to the cent, as the guide prints it: 299.93 / 3 = 99.98', () => {
-    expect(averageCents(29993, 3)).toBe(9998);
-    expect(averageCents(0, 0)).toBe(0);
+    expect(averageAmount(exactAmount('299.93'), 3).toString()).toBe('99.98');
+    expect(averageAmount(exactAmount('0.05'), 2).toString()).toBe('0.03');
+    expect(averageAmount(exactAmount('0'), 0).toString()).toBe('0');
+    // Past 2^53 cents, where a double would round.
+    expect(averageAmount(exactAmount('119999999999999.88'), 3).toString()).toBe('39999999999999.96');
   });
 });

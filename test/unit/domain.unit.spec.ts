@@ -6,10 +6,12 @@ import {
   CreateOrder,
   decide,
   evolve,
+  expirePaymentWindow,
   ORDER_STATUSES,
   OrderEvent,
   OrderState,
   OrderStatus,
+  PAYMENT_WINDOW_COMMAND_ID,
   snapshot,
 } from '../../src/domain/order';
 
@@ -162,6 +164,36 @@ describe('cancelling', () => {
   // The guide's handler would cancel a shipped order, contradicting its own table; the table wins.
   it.each(['SHIPPED', 'DELIVERED', 'CANCELLED'] as const)('when the order is %s it rejects the cancel', (status) => {
     expect(rejection(() => decide(orderIn(status), cancel, later)).code).toBe('INVALID_TRANSITION');
+  });
+});
+
+describe('when the payment window expires', () => {
+  const deadline = new Date('2026-03-01T12:30:00.000Z');
+  const expiry = expirePaymentWindow('order-001', deadline);
+
+  it('cancels a PENDING order, naming the system as the author and the window as the reason', () => {
+    const state = orderIn('PENDING');
+    const [event] = decide(state, expiry, later);
+    expect(event).toMatchObject({
+      eventType: 'OrderCancelled',
+      version: 2,
+      occurredAt: later.toISOString(),
+      commandId: PAYMENT_WINDOW_COMMAND_ID,
+      payload: { previousStatus: 'PENDING', reason: 'payment window expired at 2026-03-01T12:30:00.000Z' },
+    });
+    expect(PAYMENT_WINDOW_COMMAND_ID).toMatch(/^system:/);
+    expect(evolve(state, event)).toMatchObject({ status: 'CANCELLED', cancellationReason: 'payment window expired at 2026-03-01T12:30:00.000Z' });
+  });
+
+  // A confirmed order was paid; a cancelled or finished one has nothing left to pay.
+  it.each(['CONFIRMED', 'SHIPPED', 'DELIVERED', 'CANCELLED'] as const)('leaves a %s order as it is, with a refusal', (status) => {
+    const error = rejection(() => decide(orderIn(status), expiry, later));
+    expect(error.code).toBe('INVALID_TRANSITION');
+    expect(error.message).toContain(`is ${status}: only a PENDING order's payment window can expire`);
+  });
+
+  it('refuses an order that does not exist', () => {
+    expect(rejection(() => decide(undefined, expiry, later)).code).toBe('ORDER_NOT_FOUND');
   });
 });
 
