@@ -5,7 +5,7 @@
 import type { Context } from 'koa';
 import * as z from 'zod';
 import type { Granularity } from '../clickhouse/analytics';
-import { ANALYST_LIMITS } from '../clickhouse/analystSql';
+import { ANALYST_LIMITS, ANALYST_PARAM_VALUES } from '../clickhouse/analystSql';
 import { validationFailed } from '../domain/errors';
 import { sendExactJson } from './exactJson';
 import { RANGE, rangeOf } from './orderRoutes';
@@ -86,7 +86,11 @@ export const recentOrders = route({
     },
 });
 
-const SCALAR = z.union([z.string(), z.number(), z.boolean()]);
+const SCALAR = z.union([
+  z.string(),
+  z.number().min(-Number.MAX_SAFE_INTEGER, ANALYST_PARAM_VALUES).max(Number.MAX_SAFE_INTEGER, ANALYST_PARAM_VALUES),
+  z.boolean(),
+]);
 
 export const analyticsSql = route({
   method: 'post',
@@ -101,14 +105,12 @@ export const analyticsSql = route({
         .max(ANALYST_LIMITS.maxSqlLength)
         .meta({ description: 'One SELECT (or WITH … SELECT) statement', examples: ['SELECT count() FROM orders.orders_by_id FINAL'] }),
       params: z
-        .record(
-          z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/),
-          z.union([SCALAR, z.array(SCALAR).max(10_000)], { error: 'must be a string, a number, a boolean or a list of them' }),
-          { error: (issue) => (issue.code === 'invalid_key' ? 'is not a parameter name (letters, digits and _, at most 64)' : undefined) },
-        )
+        .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/), z.union([SCALAR, z.array(SCALAR).max(10_000)], { error: ANALYST_PARAM_VALUES }), {
+          error: (issue) => (issue.code === 'invalid_key' ? 'is not a parameter name (letters, digits and _, at most 64)' : undefined),
+        })
         .optional()
         .meta({
-          description: 'Values for {name:Type} placeholders: strings, numbers, booleans or lists of them',
+          description: 'Values for {name:Type} placeholders: strings, numbers within ±(2^53 − 1) (larger ones as strings), booleans or lists of them',
           maxProperties: ANALYST_LIMITS.maxParams,
         }),
     })

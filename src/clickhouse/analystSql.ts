@@ -35,17 +35,24 @@ function refuse(message: string): DomainError {
   return new DomainError('SQL_NOT_ALLOWED', message, [{ field: 'sql', message }]);
 }
 
+/**
+ * What a parameter may hold, in words. A number must be one a double holds exactly (within ±2^53):
+ * beyond, JSON has already rounded it, and chDB refuses to bind it; such a value goes as a string.
+ */
+export const ANALYST_PARAM_VALUES = 'must be a string, a number within ±(2^53 − 1) (a larger one as a string), a boolean or a list of them';
+
 /** Values for `{name:Type}` placeholders: names as ClickHouse allows, values scalars or lists of them. */
 export function checkAnalystParams(params: unknown): Record<string, unknown> {
   if (params === undefined || params === null) return {};
   if (typeof params !== 'object' || Array.isArray(params)) throw refuse('params: must be an object of name → value');
   const entries = Object.entries(params as Record<string, unknown>);
   if (entries.length > ANALYST_LIMITS.maxParams) throw refuse(`params: at most ${ANALYST_LIMITS.maxParams}`);
-  const scalar = (value: unknown) => ['string', 'number', 'boolean'].includes(typeof value) && (typeof value !== 'number' || Number.isFinite(value));
+  const scalar = (value: unknown) =>
+    ['string', 'number', 'boolean'].includes(typeof value) && (typeof value !== 'number' || Math.abs(value) <= Number.MAX_SAFE_INTEGER);
   for (const [name, value] of entries) {
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)) throw refuse(`params.${name.slice(0, 64)}: is not a parameter name`);
     if (!(scalar(value) || (Array.isArray(value) && value.length <= 10_000 && value.every(scalar)))) {
-      throw refuse(`params.${name}: must be a string, a number, a boolean or a list of them`);
+      throw refuse(`params.${name}: ${ANALYST_PARAM_VALUES}`);
     }
   }
   return params as Record<string, unknown>;

@@ -127,6 +127,15 @@ describe('a statement on the orders tables', () => {
     expect((await ask('SELECT currentDatabase() AS db')).rows).toEqual([{ db: 'orders' }]);
   });
 
+  it('refuses a parameter a double cannot hold exactly, and takes it as a string', async () => {
+    expect(await ask('SELECT {n:Int64} AS n', { n: 2 ** 60 })).toMatchObject({
+      code: 'SQL_NOT_ALLOWED',
+      detail: expect.stringMatching(/^params\.n: .*as a string/),
+    });
+    const answer = await runAnalystSql(ch, await prepareAnalystSql(ch, 'SELECT toInt64({n:String}) AS n', { n: String(2n ** 60n) }));
+    expect(answer.rows.map((row) => String(row.n))).toEqual([String(2n ** 60n)]);
+  });
+
   it('keeps numbers exact beyond what a double holds', async () => {
     const statement = await prepareAnalystSql(ch, 'SELECT toDecimal128({big:String}, 2) AS d, 18446744073709551615 AS u', { big: '123456789012345678.91' });
     const answer = await runAnalystSql(ch, statement);

@@ -146,11 +146,14 @@ describe('a request the schemas refuse', () => {
   });
 
   it('POST /analytics/sql: 400 naming a bad parameter or an unknown field, before any SQL is looked at', async () => {
-    const reply = await call(api.url, 'POST', '/analytics/sql', { json: { sql: 'SELECT {x:String}', params: { 'x y': 1, x: { nested: true } }, extra: 1 } });
+    const reply = await call(api.url, 'POST', '/analytics/sql', {
+      json: { sql: 'SELECT {x:String}', params: { 'x y': 1, x: { nested: true }, big: 2 ** 60 }, extra: 1 },
+    });
     expectProblem(reply, 400, 'VALIDATION_FAILED');
     expect(refused(reply.body)).toEqual({
       'params.x y': 'is not a parameter name (letters, digits and _, at most 64)',
-      'params.x': 'must be a string, a number, a boolean or a list of them',
+      'params.x': 'must be a string, a number within ±(2^53 − 1) (a larger one as a string), a boolean or a list of them',
+      'params.big': 'must be a string, a number within ±(2^53 − 1) (a larger one as a string), a boolean or a list of them',
       extra: 'is not a known field',
     });
   });
