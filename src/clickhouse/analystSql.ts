@@ -41,6 +41,8 @@ function refuse(message: string): DomainError {
  */
 export const ANALYST_PARAM_VALUES = 'must be a string, a number within ±(2^53 − 1) (a larger one as a string), a boolean or a list of them';
 
+export const NUL_REFUSED = "sql: must not contain a NUL character (in a string literal, write '\\0')";
+
 /** Values for `{name:Type}` placeholders: names as ClickHouse allows, values scalars or lists of them. */
 export function checkAnalystParams(params: unknown): Record<string, unknown> {
   if (params === undefined || params === null) return {};
@@ -200,6 +202,9 @@ function caseInsensitiveOf(ch: ClickHouse): Promise<ReadonlySet<string>> {
 export async function prepareAnalystSql(ch: ClickHouse, sql: unknown, params: unknown): Promise<AnalystStatement> {
   if (typeof sql !== 'string' || sql.trim() === '') throw refuse('sql: is required, one SELECT statement');
   if (sql.length > ANALYST_LIMITS.maxSqlLength) throw refuse(`sql: must be at most ${ANALYST_LIMITS.maxSqlLength} characters`);
+  // The engine's error would quote the statement up to the NUL and no further, unreadable; a NUL
+  // inside a string literal is written '\0'.
+  if (sql.includes('\u0000')) throw refuse(NUL_REFUSED);
   const statement = { sql: await formatted(ch, sql), params: checkAnalystParams(params) };
   // The engine applies a SETTINGS clause even to EXPLAIN; the formatting puts every clause at the
   // head of a line and escapes line breaks inside strings and names, so the clause shows here.

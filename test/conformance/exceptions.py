@@ -45,10 +45,10 @@ EXCEPTIONS = [
         "errors": {("items", "the order total must be at most 9999999999999.99")},
     },
     {
-        "name": "SQL that is not one read-only SELECT ClickHouse accepts",
-        "why": "Whether a string is such a statement is for the API's SQL check and ClickHouse to say.",
+        "name": "SQL that is not one read-only SELECT ClickHouse accepts, within the analysts' limits",
+        "why": "Whether a string is such a statement, and what it costs, is for the API's SQL check and ClickHouse to say.",
         "operations": {"POST /analytics/sql"},
-        "codes": {"SQL_NOT_ALLOWED", "SQL_FAILED"},
+        "codes": {"SQL_NOT_ALLOWED", "SQL_FAILED", "SQL_LIMIT_EXCEEDED"},
     },
 ]
 

@@ -103,6 +103,12 @@ describe('a statement that names something outside the orders tables', () => {
     expect((await ask('SELECT FROM WHERE')).code).toBe('SQL_FAILED');
     expect((await ask("SELECT 'x")).code).toBe('SQL_FAILED');
   });
+
+  it('refuses a statement holding a NUL character, which the engine could not quote back', async () => {
+    expect(await ask('SELECT 1\u0000')).toMatchObject({ code: 'SQL_NOT_ALLOWED', detail: expect.stringContaining('NUL') });
+    expect(await ask('\u00ca\f\u0000k')).toMatchObject({ code: 'SQL_NOT_ALLOWED' });
+    expect((await ask("SELECT 'a\\0b' AS s")).rows).toEqual([{ s: 'a\u0000b' }]);
+  });
 });
 
 describe('a statement on the orders tables', () => {
