@@ -32,7 +32,7 @@ export interface TemporalOptions {
 export async function startTemporal(config: Config, options: TemporalOptions, stops: Stops): Promise<Temporal> {
   const namespace = config.temporalNamespace;
   if (config.temporalAddress) {
-    return { address: config.temporalAddress, connection: temporalConnectionOptions(config.temporalAddress, config.temporalSecurity), namespace };
+    return { address: config.temporalAddress, connection: temporalConnectionOptions(config.temporalAddress, config.temporalConnection), namespace };
   }
   const binary = locateTemporalBinary({ cliPath: config.temporalCliPath, pathVariable: options.pathVariable, toolsDir: toolsDir(), say: options.say });
   const devServer = await startDevServer({
