@@ -27,8 +27,11 @@ export type ClusterState =
   | { ready: true }
   | {
       ready: false;
-      /** What is missing: the namespace, search attributes, or only time for the server's caches to catch up. */
-      needs: 'namespace' | 'searchAttributes' | 'time';
+      /**
+       * What is missing: the namespace, search attributes, the right to use the namespace, or only
+       * time for the server's caches to catch up.
+       */
+      needs: 'namespace' | 'searchAttributes' | 'access' | 'time';
       problem: string;
       /** Commands an operator runs; none when waiting is enough. */
       commands: string[];
@@ -89,8 +92,19 @@ function commandsFor(
   if (what.remove?.length) commands.push(`temporal operator search-attribute remove ${at} ${what.remove.map((a) => `--name ${a.name}`).join(' ')} --yes`);
   if (what.attributes?.length)
     commands.push(`temporal operator search-attribute create ${at} ${what.attributes.map((a) => `--name ${a.name} --type ${typeName(a)}`).join(' ')}`);
-  // The CLI reads the same TEMPORAL_* variables and profile as this service, credentials included.
-  return target.secured ? commands.map((command) => `${command} (with this service's TEMPORAL_API_KEY / TEMPORAL_TLS_* or profile)`) : commands;
+  return commands;
+}
+
+/** A state only an operator can change, with the commands to run. */
+function operatorMustRun(
+  target: ClusterTarget,
+  needs: 'namespace' | 'searchAttributes',
+  problem: string,
+  what: Parameters<typeof commandsFor>[1],
+): ClusterState {
+  // This service's own credentials are not enough where the server refused them.
+  const credentials = target.secured ? ' (run as an administrator of the namespace: add --api-key, or --tls-cert-path and --tls-key-path)' : '';
+  return { ready: false, needs, problem: `${problem}${credentials}`, commands: commandsFor(target, what) };
 }
 
 /**
@@ -98,14 +112,15 @@ function commandsFor(
  * new order goes through: it succeeds exactly when orders can start. It matches no order (an
  * order's customer id is never empty), so it is cheap however many there are.
  */
-async function attributesServed(services: TemporalServices, namespace: string): Promise<true | string> {
+async function attributesServed(services: TemporalServices, namespace: string): Promise<true | { denied: boolean; message: string }> {
   const query = `CustomerId = '' AND OrderStatus = '' AND OrderTotal = 0`;
   try {
     await services.withDeadline(Date.now() + CALL_MS, () => services.workflowService.countWorkflowExecutions({ namespace, query }));
     return true;
   } catch (error) {
     if (isUnreachable(error)) throw error;
-    return messageOf(error);
+    const code = grpcCode(error);
+    return { denied: code === GrpcStatus.PERMISSION_DENIED || code === GrpcStatus.UNAUTHENTICATED, message: messageOf(error) };
   }
 }
 
@@ -155,32 +170,42 @@ const names = (attributes: readonly OrderAttribute[]) => attributes.map((attribu
 export async function prepareCluster(services: TemporalServices, target: ClusterTarget): Promise<ClusterState> {
   const served = await attributesServed(services, target.namespace);
   if (served === true) return READY;
-  if (!(await namespaceExists(services, target.namespace))) {
+  if (served.denied) {
     return {
       ready: false,
-      needs: 'namespace',
-      problem: `the namespace "${target.namespace}" does not exist on ${target.address}`,
-      commands: commandsFor(target, { namespace: true, attributes: ORDER_SEARCH_ATTRIBUTES }),
+      needs: 'access',
+      problem: `${target.address} refuses this service's credentials for the namespace "${target.namespace}" (${served.message}); give them the right to write to it`,
+      commands: [],
     };
+  }
+  if (!(await namespaceExists(services, target.namespace))) {
+    return operatorMustRun(target, 'namespace', `the namespace "${target.namespace}" does not exist on ${target.address}`, {
+      namespace: true,
+      attributes: ORDER_SEARCH_ATTRIBUTES,
+    });
   }
   let registered = await registeredAttributes(services, target.namespace);
   if (typeof registered === 'string') {
-    return {
-      ready: false,
-      needs: 'searchAttributes',
-      problem: `the server does not serve the order search attributes (${served}) and would not list them (${registered})`,
-      commands: commandsFor(target, { attributes: ORDER_SEARCH_ATTRIBUTES }),
-    };
+    return operatorMustRun(
+      target,
+      'searchAttributes',
+      `the server does not serve the order search attributes (${served.message}) and would not list them (${registered})`,
+      { attributes: ORDER_SEARCH_ATTRIBUTES },
+    );
   }
   const known = registered;
   const mistyped = ORDER_SEARCH_ATTRIBUTES.filter((attribute) => known.has(attribute.name) && known.get(attribute.name) !== indexedType(attribute));
   if (mistyped.length > 0) {
-    return {
-      ready: false,
-      needs: 'searchAttributes',
-      problem: `the search attributes ${names(mistyped)} are registered with another type than the orders need (${mistyped.map((a) => `${a.name}: ${typeName(a)}`).join(', ')})`,
-      commands: commandsFor(target, { remove: mistyped, attributes: mistyped }),
-    };
+    const needed = mistyped.map((a) => `${a.name}: ${typeName(a)}`).join(', ');
+    return operatorMustRun(
+      target,
+      'searchAttributes',
+      `the search attributes ${names(mistyped)} are registered with another type than the orders need (${needed})`,
+      {
+        remove: mistyped,
+        attributes: mistyped,
+      },
+    );
   }
   const missing = ORDER_SEARCH_ATTRIBUTES.filter((attribute) => !known.has(attribute.name));
   if (missing.length > 0) {
@@ -189,18 +214,18 @@ export async function prepareCluster(services: TemporalServices, target: Cluster
     if (refusal !== undefined) registered = await registeredAttributes(services, target.namespace);
     const stillMissing = typeof registered === 'string' ? missing : missing.filter((attribute) => !(registered as Map<string, number>).has(attribute.name));
     if (refusal !== undefined && stillMissing.length > 0) {
-      return {
-        ready: false,
-        needs: 'searchAttributes',
-        problem: `the search attributes ${names(stillMissing)} are missing from the namespace "${target.namespace}", and the server refused to register them (${refusal})`,
-        commands: commandsFor(target, { attributes: stillMissing }),
-      };
+      return operatorMustRun(
+        target,
+        'searchAttributes',
+        `the search attributes ${names(stillMissing)} are missing from the namespace "${target.namespace}", and the server refused to register them (${refusal})`,
+        { attributes: stillMissing },
+      );
     }
   }
   return {
     ready: false,
     needs: 'time',
-    problem: `the namespace and the search attributes ${names(ORDER_SEARCH_ATTRIBUTES)} are registered, but the server does not serve them yet (${served}); its namespace cache catches up within about 10 s`,
+    problem: `the namespace and the search attributes ${names(ORDER_SEARCH_ATTRIBUTES)} are registered, but the server does not serve them yet (${served.message}); its namespace cache catches up within about 10 s`,
     commands: [],
   };
 }
@@ -208,12 +233,14 @@ export async function prepareCluster(services: TemporalServices, target: Cluster
 /** One line for a person: the problem, then what to run. */
 export function describeState(state: ClusterState): string {
   if (state.ready) return 'ok';
-  return state.commands.length > 0 ? `${state.problem}; run: ${state.commands.join(' && ')}` : `${state.problem}; retry shortly`;
+  if (state.commands.length > 0) return `${state.problem}; run: ${state.commands.join(' && ')}`;
+  return state.needs === 'time' ? `${state.problem}; retry shortly` : state.problem;
 }
 
 /**
- * For a worker: it cannot poll a namespace that does not exist, so it refuses to start and says
- * what to create. Search attributes it does not need itself: it says what is missing and starts.
+ * For a worker: it cannot poll a namespace that does not exist or that it may not use, so it
+ * refuses to start and says why. Search attributes it does not need itself: it says what is
+ * missing and starts.
  */
 export async function checkClusterForWorker(options: TemporalConnectionOptions, namespace: string, log: Logger): Promise<void> {
   const connection = await Connection.connect(options);
@@ -224,7 +251,7 @@ export async function checkClusterForWorker(options: TemporalConnectionOptions, 
     await connection.close();
   }
   if (state.ready) return;
-  if (state.needs === 'namespace') throw new Error(`Temporal is not ready for orders: ${describeState(state)}`);
+  if (state.needs === 'namespace' || state.needs === 'access') throw new Error(`Temporal is not ready for orders: ${describeState(state)}`);
   if (state.needs === 'time') log.info({ temporalSetup: describeState(state) }, 'Temporal is catching up with the namespace');
   else log.warn({ temporalSetup: describeState(state) }, 'Temporal is not ready for orders; commands will answer 503 until it is');
 }
