@@ -159,8 +159,9 @@ export interface TemporalCluster {
   /** SIGKILLs one service process; `start` brings it back on the same ports and store. */
   kill(service: TemporalService): Promise<void>;
   start(service: TemporalService): Promise<void>;
-  /** Restarts PostgreSQL as an operator would (pg_ctl, fast shutdown) under a running cluster. */
-  restartPostgres(): Promise<void>;
+  /** Stops PostgreSQL as an operator would (pg_ctl, fast shutdown) under the running cluster; `startPostgres` brings it back. */
+  stopPostgres(): Promise<void>;
+  startPostgres(): Promise<void>;
   /** `temporal operator namespace create`, then waits until every service serves it. */
   createNamespace(namespace: string): Promise<void>;
   /** A frontend that authorizes callers by JWT (signed by `jwksUrl`'s keys), beside the open one. */
@@ -290,8 +291,10 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
       await services[service].stop('SIGKILL');
     },
     start: startService,
-    async restartPostgres() {
+    async stopPostgres() {
       postgres.stop('fast');
+    },
+    async startPostgres() {
       postgres.start();
     },
     async createNamespace(namespace) {
