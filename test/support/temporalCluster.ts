@@ -175,15 +175,10 @@ export interface ClusterOptions {
   temporalCli: string;
   /** Free ports below 32768 (Temporal stores membership ports as SQL smallint). */
   freePort(): Promise<number>;
-  /** Dynamic config the cluster runs with, beyond the order service's needs. */
-  dynamicConfig?: Record<string, unknown>;
 }
 
-/**
- * The order service's needs of a cluster's dynamic config: Update-with-Start (ExecuteMultiOperation)
- * and room for racing commands on one order, as the README asks of any cluster.
- */
-const ORDER_SERVICE_DYNAMIC_CONFIG = { 'frontend.enableExecuteMultiOperation': true, 'history.maxInFlightUpdates': 500 };
+/** The dynamic config a cluster running the order service needs, which docker-compose.yml mounts too. */
+export const DYNAMIC_CONFIG_FILE = path.join(projectRoot(), 'deploy', 'temporal', 'dynamicconfig.yaml');
 
 export async function startTemporalCluster(options: ClusterOptions): Promise<TemporalCluster> {
   const { tools } = options;
@@ -199,7 +194,7 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
   };
   const address = `127.0.0.1:${ports.frontend.grpcPort}`;
   const services = {} as Record<TemporalService, Background>;
-  const extra: Background[] = [];
+  const restrictedFrontends: Background[] = [];
 
   const datastore = (database: string, maxConns: number) => ({
     sql: {
@@ -239,11 +234,7 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
   });
   fs.mkdirSync(path.join(dir, 'config', 'dynamicconfig'), { recursive: true });
   fs.writeFileSync(path.join(dir, 'config', 'cluster.yaml'), stringify(config(ports.frontend)));
-  const dynamicConfig = { ...ORDER_SERVICE_DYNAMIC_CONFIG, ...options.dynamicConfig };
-  fs.writeFileSync(
-    path.join(dir, 'config', 'dynamicconfig', 'cluster.yaml'),
-    stringify(Object.fromEntries(Object.entries(dynamicConfig).map(([key, value]) => [key, [{ value }]]))),
-  );
+  fs.copyFileSync(DYNAMIC_CONFIG_FILE, path.join(dir, 'config', 'dynamicconfig', 'cluster.yaml'));
 
   const server = path.join(tools.temporalServerDir, 'bin', 'server');
   const launch = (service: TemporalService, environment = 'cluster') =>
@@ -337,7 +328,7 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
       };
       fs.writeFileSync(path.join(dir, 'config', 'restricted.yaml'), stringify(config(frontend, authorization)));
       const child = launch('frontend', 'restricted');
-      extra.push(child);
+      restrictedFrontends.push(child);
       await until(
         `the restricted frontend listening on ${frontend.grpcPort}`,
         () => listening(frontend.grpcPort),
@@ -347,7 +338,7 @@ export async function startTemporalCluster(options: ClusterOptions): Promise<Tem
       return { address: `127.0.0.1:${frontend.grpcPort}`, stop: () => child.stop('SIGTERM') };
     },
     async stop() {
-      for (const child of [...extra, ...[...SERVICES].reverse().map((service) => services[service])]) await child?.stop('SIGTERM', 15_000);
+      for (const child of [...restrictedFrontends, ...[...SERVICES].reverse().map((service) => services[service])]) await child?.stop('SIGTERM', 15_000);
       postgres.stop('immediate');
       fs.rmSync(dir, { recursive: true, force: true });
     },
