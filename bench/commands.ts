@@ -8,6 +8,8 @@ import fs from 'node:fs';
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
+import { inTurns } from './inTurns';
+import { distribution, Scenario } from './stats';
 import { noopUpdate } from './noopWorkflow';
 
 /** How often one command is sent again after a 503 before the run gives up. */
@@ -73,6 +75,23 @@ export function json<T>(
 export function cpuSecondsOf(pid: number): number {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / 100;
+}
+
+/** CPU seconds a process and its children have used so far: those still running and those it has reaped. */
+export function processTreeCpuSeconds(pid: number): number {
+  const fields = (statPid: number | string) => fs.readFileSync(`/proc/${statPid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const own = fields(pid);
+  let ticks = Number(own[11]) + Number(own[12]) + Number(own[13]) + Number(own[14]);
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const child = fields(entry);
+      if (Number(child[1]) === pid) ticks += Number(child[11]) + Number(child[12]);
+    } catch {
+      // the process ended while we looked
+    }
+  }
   return ticks / 100;
 }
 
@@ -214,4 +233,58 @@ export async function commandsOnTemporalAlone(client: Client, taskQueue: string,
     }),
   );
   return { concurrency, commands: orders * 4, seconds: (performance.now() - started) / 1000, latencies, lags: [], lagTimeouts: 0, retried: 0 };
+}
+
+/** (a) at one concurrency, with the CPU each component spent per command on each side. */
+export interface CommandsAtLevel {
+  scenario: Scenario & { cpuMsPerCommand: { service: Record<string, number>; baseline: Record<string, number> } };
+  /** This service's rounds taken as one run. */
+  ours: CommandRun;
+}
+
+/**
+ * Sends `orders` orders this service's way and as many no-op workflows the baseline's, in rounds
+ * that take turns, so that a spell of a slow machine (this one's speed swings by a fifth from
+ * minute to minute) or a fuller Temporal database meets both alike.
+ */
+export async function commandsInTurns(
+  level: { concurrency: number; orders: number; rounds: number },
+  components: Record<string, CpuSource>,
+  sides: { service: (orders: number) => Promise<CommandRun>; baseline: (orders: number) => Promise<CommandRun> },
+  say: (line: string) => void,
+): Promise<CommandsAtLevel> {
+  const rounds = Math.min(level.rounds, level.orders);
+  const inRound = (round: number) => Math.floor(((round + 1) * level.orders) / rounds) - Math.floor((round * level.orders) / rounds);
+  const [ourRounds, baseRounds] = await inTurns(
+    rounds,
+    (round) => {
+      say(`    round ${round + 1} of ${rounds}, this service: ${inRound(round)} orders …`);
+      return cpuDuring(components, () => sides.service(inRound(round)));
+    },
+    (round) => {
+      say(`    round ${round + 1} of ${rounds}, baseline: ${inRound(round)} no-op workflows × (start + 3 updates) on Temporal alone …`);
+      return cpuDuring(components, () => sides.baseline(inRound(round)));
+    },
+  );
+  const ours = combined(ourRounds.map((round) => round.result));
+  const base = combined(baseRounds.map((round) => round.result));
+  const ourCpu = summed(ourRounds.map((round) => round.cpu));
+  const baseCpu = summed(baseRounds.map((round) => round.cpu));
+  const roundRatios = ourRounds.map(({ result }, i) => (rate(result) / rate(baseRounds[i].result)).toFixed(2));
+  const msPer = (cpu: Record<string, number>, commands: number) =>
+    Object.fromEntries(Object.entries(cpu).map(([name, seconds]) => [name, Number(((seconds * 1000) / commands).toFixed(2))]));
+  return {
+    ours,
+    scenario: {
+      name: `commands over HTTP, concurrency ${level.concurrency}`,
+      unit: 'cmd/s',
+      count: ours.commands,
+      throughput: rate(ours),
+      latencyMs: distribution(ours.latencies),
+      baseline: { name: 'no-op workflow, start + 3 updates', throughput: rate(base), latencyMs: distribution(base.latencies) },
+      ratio: rate(ours) / rate(base),
+      note: `${rounds} rounds in turns with the baseline, ratio by round ${roundRatios.join(', ')}; CPU ms per command: ${perCommand(ourCpu, ours.commands)}; baseline: ${perCommand(baseCpu, base.commands)}${ours.retried ? `; ${ours.retried} answers of 503 retried with the same Idempotency-Key` : ''}`,
+      cpuMsPerCommand: { service: msPer(ourCpu, ours.commands), baseline: msPer(baseCpu, base.commands) },
+    },
+  };
 }

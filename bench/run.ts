@@ -36,7 +36,7 @@ import { distribution, Distribution, Scenario } from './stats';
 import { measureMachineSpeed } from './machineSpeed';
 import { FLOORS, isFloor } from './floor/seams';
 import { bundleWorkflows } from '../src/temporal/worker';
-import { combined, commandsOnTemporalAlone, commandsOverHttp, cpuDuring, json, perCommand, rate, summed, useApiKey } from './commands';
+import { commandsInTurns, commandsOnTemporalAlone, commandsOverHttp, json, useApiKey } from './commands';
 
 type Size = 'tiny' | 'quick' | 'full';
 
@@ -295,39 +295,16 @@ async function main(): Promise<void> {
     for (const concurrency of runs('a', 'b', 'e') ? levels : []) {
       const orders = settings.ordersAt[concurrency];
       say(`(a) commands at concurrency ${concurrency}: ${orders} orders × 4 commands over HTTP, in turns with the baseline …`);
-      const pids = { service: service.child.pid!, temporal };
-      const rounds = Math.min(settings.commandRounds, orders);
-      const inRound = (round: number) => Math.floor(((round + 1) * orders) / rounds) - Math.floor((round * orders) / rounds);
-      const [ourRounds, baseRounds] = await inTurns(
-        rounds,
-        (round) => {
-          say(`    round ${round + 1} of ${rounds}, this service: ${inRound(round)} orders …`);
-          return cpuDuring(pids, () => commandsOverHttp(api, concurrency, inRound(round), lagSampleEvery));
+      const { ours, scenario } = await commandsInTurns(
+        { concurrency, orders, rounds: settings.commandRounds },
+        { service: service.child.pid!, temporal },
+        {
+          service: (count) => commandsOverHttp(api, concurrency, count, lagSampleEvery),
+          baseline: (count) => commandsOnTemporalAlone(client, taskQueue, concurrency, count),
         },
-        (round) => {
-          say(`    round ${round + 1} of ${rounds}, baseline: ${inRound(round)} no-op workflows × (start + 3 updates) on Temporal alone …`);
-          return cpuDuring(pids, () => commandsOnTemporalAlone(client, taskQueue, concurrency, inRound(round)));
-        },
+        say,
       );
-      const ours = combined(ourRounds.map((round) => round.result));
-      const base = combined(baseRounds.map((round) => round.result));
-      const ourCpu = summed(ourRounds.map((round) => round.cpu));
-      const baseCpu = summed(baseRounds.map((round) => round.cpu));
-      const throughput = rate(ours);
-      const baseThroughput = rate(base);
-      const ratio = throughput / baseThroughput;
-      const roundRatios = ourRounds.map(({ result }, i) => (rate(result) / rate(baseRounds[i].result)).toFixed(2));
-      scenarios.push({
-        name: `commands over HTTP, concurrency ${concurrency}`,
-        unit: 'cmd/s',
-        count: ours.commands,
-        throughput,
-        latencyMs: distribution(ours.latencies),
-        baseline: { name: 'no-op workflow, start + 3 updates', throughput: baseThroughput, latencyMs: distribution(base.latencies) },
-        ratio,
-        ...(concurrency === top ? { target: '≥ 0.8', met: ratio >= 0.8 } : {}),
-        note: `${rounds} rounds in turns with the baseline, ratio by round ${roundRatios.join(', ')}; CPU ms per command: ${perCommand(ourCpu, ours.commands)}; baseline: ${perCommand(baseCpu, base.commands)}${ours.retried ? `; ${ours.retried} answers of 503 retried with the same Idempotency-Key` : ''}`,
-      });
+      scenarios.push({ ...scenario, ...(concurrency === top ? { target: '≥ 0.8', met: scenario.ratio! >= 0.8 } : {}) });
       if (concurrency === top) {
         allLags.push(...ours.lags);
         lagTimeouts += ours.lagTimeouts;
