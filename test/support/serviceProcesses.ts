@@ -18,7 +18,11 @@ export type Role = 'api' | 'worker';
 export type EntryPoints = 'source' | 'built';
 
 /** The environment both roles share: where Temporal and ClickHouse are, the API keys, a data dir for neither. */
-export function serviceEnvironment(temporalAddress: string, clickhouse: ClickHouseHttp, dataDir: string): Record<string, string> {
+export function serviceEnvironment(
+  temporalAddress: string,
+  clickhouse: Pick<ClickHouseHttp, 'url' | 'user' | 'password'>,
+  dataDir: string,
+): Record<string, string> {
   return {
     ...(process.env as Record<string, string>),
     TEMPORAL_ADDRESS: temporalAddress,
