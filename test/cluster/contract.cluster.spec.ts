@@ -19,7 +19,7 @@ beforeAll(async () => {
   await cluster.launch('worker');
   await cluster.launch('worker');
   [a, b] = [cluster.apiUrlOf(apiA), cluster.apiUrlOf(apiB)];
-  await eventually(async () => ((await call(a, 'GET', '/readyz')).status === 200 ? true : undefined), 60_000, 'the first API ready');
+  await cluster.ready();
 }, 240_000);
 
 afterAll(async () => {

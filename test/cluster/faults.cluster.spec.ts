@@ -11,7 +11,6 @@ import path from 'node:path';
 import { CommandLoad, checkInvariants, describeRun, LedgerEntry } from '../support/load';
 import { OrdersOnCluster, startOrdersOnCluster } from '../support/ordersOnCluster';
 import { Background } from '../support/processes';
-import { call } from '../support/http';
 import { eventually } from '../support/stack';
 
 let cluster: OrdersOnCluster;
@@ -24,7 +23,7 @@ beforeAll(async () => {
   cluster = await startOrdersOnCluster();
   apis = [await cluster.launch('api'), await cluster.launch('api')];
   workers = [await cluster.launch('worker'), await cluster.launch('worker')];
-  await eventually(async () => ((await call(cluster.apiUrl(), 'GET', '/readyz')).status === 200 ? true : undefined), 60_000, 'an API ready');
+  await cluster.ready();
 }, 240_000);
 
 afterAll(async () => {

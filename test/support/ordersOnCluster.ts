@@ -9,11 +9,11 @@ import path from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { Client, Connection } from '@temporalio/client';
 import { ClickHouseHttp, serveClickHouseOverHttp } from './clickhouseHttp';
-import { useApiKey } from './http';
+import { call, useApiKey } from './http';
 import type { LogQuery } from './load';
 import { Background } from './processes';
 import { launchRole, Role, serviceEnvironment } from './serviceProcesses';
-import { freePort, TEST_KEYS, temporalCli, tempDir } from './stack';
+import { eventually, freePort, TEST_KEYS, temporalCli, tempDir } from './stack';
 import { ClusterTools, startTemporalCluster, TemporalCluster } from './temporalCluster';
 
 export interface OrdersOnCluster {
@@ -26,6 +26,8 @@ export interface OrdersOnCluster {
   launch(role: Role, env?: Record<string, string>): Promise<Background>;
   /** The URL of an API that is running, each in turn. */
   apiUrl(): string;
+  /** Waits until every API that is running answers ready, as a load balancer would before sending it requests. */
+  ready(): Promise<void>;
   apiUrlOf(api: Background): string;
   /** A Temporal client on the cluster's namespace. */
   temporalClient(): Promise<{ client: Client; close(): Promise<void> }>;
@@ -80,6 +82,12 @@ export async function startOrdersOnCluster(options: { namespace?: string } = {})
       const running = [...urls].filter(([child]) => !child.exited).map(([, url]) => url);
       if (running.length === 0) throw new Error('no API process is running');
       return running[turn++ % running.length];
+    },
+    async ready() {
+      for (const [child, url] of urls) {
+        if (child.exited) continue;
+        await eventually(async () => ((await call(url, 'GET', '/readyz')).status === 200 ? true : undefined), 60_000, `${url} ready`);
+      }
     },
     apiUrlOf(api) {
       const url = urls.get(api);
