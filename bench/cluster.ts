@@ -20,12 +20,11 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { measureMachineSpeed } from './machineSpeed';
 import { Scenario } from './stats';
-import { projectRoot, toolsDir } from '../src/paths';
-import { locateTemporalBinary } from '../src/temporal/temporalBinary';
+import { projectRoot } from '../src/paths';
 import { Background } from '../test/support/processes';
 import { launchRole, serviceEnvironment } from '../test/support/serviceProcesses';
 import { freePort, TEST_KEYS } from '../test/support/stack';
-import { installClusterTools, startTemporalCluster, TemporalCluster } from '../test/support/temporalCluster';
+import { installClusterTools, locateTemporalCli, startTemporalCluster, TemporalCluster } from '../test/support/temporalCluster';
 import { CommandsAtLevel, commandsInTurns, commandsOnTemporalAlone, commandsOverHttp, cpuSecondsOf, processTreeCpuSeconds, useApiKey } from './commands';
 
 type Size = 'tiny' | 'quick' | 'full';
@@ -103,20 +102,13 @@ async function main(): Promise<void> {
 
   say('installing the cluster (scripts/cluster/install.sh) and building the service (npm run build) …');
   const tools = installClusterTools();
-  const cli = locateTemporalBinary({
-    cliPath: process.env.TEMPORAL_CLI_PATH,
-    pathVariable: process.env.PATH,
-    toolsDir: toolsDir(),
-    allowSdkDownload: false,
-    say,
-  });
-  if (cli.kind !== 'path') throw new Error('no Temporal CLI to create the namespace with');
+  const cli = locateTemporalCli(say);
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
 
   const stops: Array<() => Promise<void>> = [];
   try {
     say('starting the Temporal cluster (PostgreSQL, frontend, history, matching, worker) …');
-    const cluster = await startTemporalCluster({ tools, temporalCli: cli.path, freePort });
+    const cluster = await startTemporalCluster({ tools, temporalCli: cli, freePort });
     stops.push(() => cluster.stop());
     await cluster.createNamespace('default');
     const clickhouse = await startClickHouse(path.join(dataDir, 'clickhouse'));

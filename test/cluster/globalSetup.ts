@@ -6,9 +6,8 @@
  * environment it sets.
  */
 import { spawnSync } from 'node:child_process';
-import { locateTemporalBinary } from '../../src/temporal/temporalBinary';
-import { projectRoot, toolsDir } from '../../src/paths';
-import { installClusterTools } from '../support/temporalCluster';
+import { projectRoot } from '../../src/paths';
+import { installClusterTools, locateTemporalCli } from '../support/temporalCluster';
 
 export default async function globalSetup(): Promise<void> {
   const say = (message: string) => process.stderr.write(`[setup] ${message}\n`);
@@ -18,14 +17,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.POSTGRES_BIN_DIR = tools.postgresBinDir;
   say(`Temporal server in ${tools.temporalServerDir}, PostgreSQL in ${tools.postgresBinDir} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 
-  const cli = locateTemporalBinary({
-    cliPath: process.env.TEMPORAL_CLI_PATH,
-    pathVariable: process.env.PATH,
-    toolsDir: toolsDir(),
-    allowSdkDownload: false,
-    say,
-  });
-  if (cli.kind === 'path') process.env.TEMPORAL_CLI_PATH = cli.path;
+  process.env.TEMPORAL_CLI_PATH = locateTemporalCli(say);
 
   say('building the service (npm run build)');
   const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: projectRoot(), stdio: 'inherit', timeout: 600_000 });

@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { stringify } from 'yaml';
-import { projectRoot } from '../../src/paths';
+import { projectRoot, toolsDir } from '../../src/paths';
+import { locateTemporalBinary } from '../../src/temporal/temporalBinary';
 import { Background } from './processes';
 
 export type TemporalService = 'history' | 'matching' | 'frontend' | 'worker';
@@ -38,6 +39,19 @@ export function installClusterTools(): ClusterTools {
     return value;
   };
   return { temporalServerDir: line('TEMPORAL_SERVER_DIR'), postgresBinDir: line('POSTGRES_BIN_DIR') };
+}
+
+/** The Temporal CLI, which operators create namespaces with: found or installed as `npm start` does. */
+export function locateTemporalCli(say: (message: string) => void): string {
+  const cli = locateTemporalBinary({
+    cliPath: process.env.TEMPORAL_CLI_PATH,
+    pathVariable: process.env.PATH,
+    toolsDir: toolsDir(),
+    allowSdkDownload: false,
+    say,
+  });
+  if (cli.kind !== 'path') throw new Error('no Temporal CLI to create namespaces with');
+  return cli.path;
 }
 
 /** PostgreSQL refuses to run as root: as root, its commands run as the `postgres` user. */
