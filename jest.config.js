@@ -2,6 +2,8 @@
 const common = {
   testEnvironment: 'node',
   testMatch: ['**/*.spec.ts'],
+  // The cluster tier runs on its own (npm run test:cluster): it builds and runs a Temporal cluster.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/cluster/'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { diagnostics: false }],
   },
@@ -16,7 +18,7 @@ module.exports = {
       ...common,
       displayName: 'engines',
       roots: ['<rootDir>/test'],
-      testPathIgnorePatterns: ['/test/unit/'],
+      testPathIgnorePatterns: [...common.testPathIgnorePatterns, '<rootDir>/test/unit/'],
       globalSetup: '<rootDir>/test/support/globalSetup.ts',
     },
   ],

@@ -18,7 +18,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -35,9 +34,9 @@ import { Background } from '../test/support/processes';
 import { freePort } from '../test/support/stack';
 import { distribution, Distribution, Scenario } from './stats';
 import { measureMachineSpeed } from './machineSpeed';
-import { noopUpdate } from './noopWorkflow';
 import { FLOORS, isFloor } from './floor/seams';
 import { bundleWorkflows } from '../src/temporal/worker';
+import { commandsInTurns, commandsOnTemporalAlone, commandsOverHttp, json, useApiKey } from './commands';
 
 type Size = 'tiny' | 'quick' | 'full';
 
@@ -80,67 +79,12 @@ const SETTINGS: Record<Size, Settings> = {
   },
 };
 
-/** How often one command is sent again after a 503 before the run gives up. */
-const MAX_RETRIES_OF_503 = 5;
-
 const root = projectRoot();
 const say = (message: string) => process.stdout.write(`${message}\n`);
 
 function argument(name: string): string | undefined {
   const at = process.argv.indexOf(name);
   return at >= 0 ? process.argv[at + 1] : undefined;
-}
-
-/** The admin key the service generated into its data directory (admin keys have no rate limit). */
-let apiKey = '';
-const auth = () => ({ authorization: `Bearer ${apiKey}` });
-
-/**
- * One request with node:http on kept-alive sockets. Not fetch: in Node 20 fetch (undici) spends
- * about a millisecond more per request in this process than node:http, and on two cores that is
- * the load generator's cost, not the service's (measured on a 1M-order log: fetch +0.9-1.7 ms p50
- * per query over node:http, from the same process, in the same run).
- */
-const agent = new http.Agent({ keepAlive: true });
-
-function json<T>(
-  base: string,
-  method: string,
-  route: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: T; at: number }> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const request = http.request(
-      `${base}${route}`,
-      {
-        method,
-        agent,
-        headers:
-          payload === undefined
-            ? { ...headers, ...auth() }
-            : { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), ...auth() },
-        timeout: 600_000,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', reject);
-        response.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          try {
-            resolve({ status: response.statusCode ?? 0, body: (text ? JSON.parse(text) : undefined) as T, at: performance.now() });
-          } catch (error) {
-            reject(new Error(`${method} ${route} answered ${response.statusCode} with a body that is not JSON: ${text.slice(0, 200)}`, { cause: error }));
-          }
-        });
-      },
-    );
-    request.on('timeout', () => request.destroy(new Error(`${method} ${route}: no answer within 600 s`)));
-    request.on('error', reject);
-    request.end(payload);
-  });
 }
 
 async function untilReady(api: string, service: Background, timeoutMs: number): Promise<void> {
@@ -156,31 +100,6 @@ async function untilReady(api: string, service: Background, timeoutMs: number): 
   }
   throw new Error(`the service was not ready within ${timeoutMs / 1000} s:\n${service.output}`);
 }
-
-/** CPU seconds (user + system) a process has used so far. */
-function cpuSecondsOf(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / 100;
-}
-
-/** CPU used by the service, the Temporal server and this process (load generator, baseline worker) over a phase. */
-async function cpuDuring<T>(pids: { service: number; temporal?: number }, phase: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number> }> {
-  const read = () => ({
-    service: cpuSecondsOf(pids.service),
-    temporal: pids.temporal ? cpuSecondsOf(pids.temporal) : 0,
-    bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
-  });
-  const before = read();
-  const result = await phase();
-  const after = read();
-  return { result, cpu: { service: after.service - before.service, temporal: after.temporal - before.temporal, bench: after.bench - before.bench } };
-}
-
-const perCommand = (cpu: Record<string, number>, commands: number) =>
-  Object.entries(cpu)
-    .map(([name, seconds]) => `${name} ${((seconds * 1000) / commands).toFixed(1)}`)
-    .join(', ');
 
 function memoryOf(pid: number): { rss: number; peak: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -214,119 +133,6 @@ class MemoryWatch {
       }
     }
   }
-}
-
-interface CommandRun {
-  concurrency: number;
-  commands: number;
-  seconds: number;
-  latencies: number[];
-  lags: number[];
-  lagTimeouts: number;
-  /** Answers of 503 that were sent again (same Idempotency-Key). */
-  retried: number;
-}
-
-/** N orders, each create → confirm → ship → deliver over HTTP, `concurrency` orders at a time. */
-async function commandsOverHttp(api: string, concurrency: number, orders: number, lagSampleEvery: number): Promise<CommandRun> {
-  const run = randomUUID().slice(0, 6);
-  const latencies: number[] = [];
-  const lags: number[] = [];
-  const lagWatches: Promise<void>[] = [];
-  let lagTimeouts = 0;
-  let retried = 0;
-  let sent = 0;
-  const follow = (orderId: string, version: number, ackAt: number) =>
-    (async () => {
-      const deadline = ackAt + 10_000;
-      while (performance.now() < deadline) {
-        const reply = await json<{ version?: number }>(api, 'GET', `/orders/${orderId}`);
-        if ((reply.body?.version ?? 0) >= version) return void lags.push(reply.at - ackAt);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
-      lagTimeouts += 1;
-    })().catch(() => {
-      // The service went away; the commands' own failure reports it.
-      lagTimeouts += 1;
-    });
-  const command = async (route: string, body: unknown, orderId: string) => {
-    const started = performance.now();
-    // As the API asks of its clients: a 503 is retried with the same Idempotency-Key, and the
-    // command's latency runs until its definite answer.
-    const headers = { 'idempotency-key': randomUUID() };
-    const send = () => json<{ version: number }>(api, 'POST', route, body, headers);
-    let reply = await send();
-    for (let attempt = 1; reply.status === 503 && attempt <= MAX_RETRIES_OF_503; attempt += 1) {
-      retried += 1;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      reply = await send();
-    }
-    if (reply.status >= 300) throw new Error(`${route}: ${reply.status} ${JSON.stringify(reply.body)}`);
-    latencies.push(reply.at - started);
-    sent += 1;
-    if (sent % lagSampleEvery === 0) lagWatches.push(follow(orderId, reply.body.version, reply.at));
-  };
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let index = next++; index < orders; index = next++) {
-        const orderId = `bench-${run}-${index}`;
-        await command('/orders', { orderId, customerId: `bench-customer-${index % 97}`, items: [{ productId: 'p-1', quantity: 2, price: 19.99 }] }, orderId);
-        for (const status of ['CONFIRMED', 'SHIPPED', 'DELIVERED']) await command(`/orders/${orderId}/status`, { status }, orderId);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
-  await Promise.all(lagWatches);
-  return { concurrency, commands: sent, seconds, latencies, lags, lagTimeouts, retried };
-}
-
-/** Rounds of one side taken as one run: their commands over their time. */
-function combined(runs: CommandRun[]): CommandRun {
-  return {
-    concurrency: runs[0].concurrency,
-    commands: runs.reduce((sum, run) => sum + run.commands, 0),
-    seconds: runs.reduce((sum, run) => sum + run.seconds, 0),
-    latencies: runs.flatMap((run) => run.latencies),
-    lags: runs.flatMap((run) => run.lags),
-    lagTimeouts: runs.reduce((sum, run) => sum + run.lagTimeouts, 0),
-    retried: runs.reduce((sum, run) => sum + run.retried, 0),
-  };
-}
-
-/** Commands per second of a run. */
-function rate(run: CommandRun): number {
-  return run.commands / run.seconds;
-}
-
-function summed(cpus: Record<string, number>[]): Record<string, number> {
-  const total: Record<string, number> = {};
-  for (const cpu of cpus) for (const [name, seconds] of Object.entries(cpu)) total[name] = (total[name] ?? 0) + seconds;
-  return total;
-}
-
-/** The same shape of work on Temporal alone: start a no-op workflow, then three Updates. */
-async function commandsOnTemporalAlone(client: Client, taskQueue: string, concurrency: number, orders: number): Promise<CommandRun> {
-  const run = randomUUID().slice(0, 6);
-  const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let index = next++; index < orders; index = next++) {
-        let t = performance.now();
-        const handle = await client.workflow.start('noopWorkflow', { workflowId: `noop-${run}-${index}`, taskQueue });
-        latencies.push(performance.now() - t);
-        for (const step of ['confirm', 'ship', 'deliver']) {
-          t = performance.now();
-          await handle.executeUpdate(noopUpdate, { args: [step] });
-          latencies.push(performance.now() - t);
-        }
-      }
-    }),
-  );
-  return { concurrency, commands: orders * 4, seconds: (performance.now() - started) / 1000, latencies, lags: [], lagTimeouts: 0, retried: 0 };
 }
 
 function queryPlan(orders: number, iterations: number, year: number): QueryPlan {
@@ -462,7 +268,7 @@ async function main(): Promise<void> {
   try {
     say('starting the service (npm start) …');
     await untilReady(api, service, 180_000);
-    apiKey = fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim();
+    useApiKey(fs.readFileSync(path.join(dataDir, 'api-key'), 'utf8').trim());
     // The compiled worker loads the bundle the build wrote; it warns when it had to bundle itself.
     workflows =
       floor === 'bare'
@@ -489,39 +295,16 @@ async function main(): Promise<void> {
     for (const concurrency of runs('a', 'b', 'e') ? levels : []) {
       const orders = settings.ordersAt[concurrency];
       say(`(a) commands at concurrency ${concurrency}: ${orders} orders × 4 commands over HTTP, in turns with the baseline …`);
-      const pids = { service: service.child.pid!, temporal };
-      const rounds = Math.min(settings.commandRounds, orders);
-      const inRound = (round: number) => Math.floor(((round + 1) * orders) / rounds) - Math.floor((round * orders) / rounds);
-      const [ourRounds, baseRounds] = await inTurns(
-        rounds,
-        (round) => {
-          say(`    round ${round + 1} of ${rounds}, this service: ${inRound(round)} orders …`);
-          return cpuDuring(pids, () => commandsOverHttp(api, concurrency, inRound(round), lagSampleEvery));
+      const { ours, scenario } = await commandsInTurns(
+        { concurrency, orders, rounds: settings.commandRounds },
+        { service: service.child.pid!, temporal },
+        {
+          service: (count) => commandsOverHttp(api, concurrency, count, lagSampleEvery),
+          baseline: (count) => commandsOnTemporalAlone(client, taskQueue, concurrency, count),
         },
-        (round) => {
-          say(`    round ${round + 1} of ${rounds}, baseline: ${inRound(round)} no-op workflows × (start + 3 updates) on Temporal alone …`);
-          return cpuDuring(pids, () => commandsOnTemporalAlone(client, taskQueue, concurrency, inRound(round)));
-        },
+        say,
       );
-      const ours = combined(ourRounds.map((round) => round.result));
-      const base = combined(baseRounds.map((round) => round.result));
-      const ourCpu = summed(ourRounds.map((round) => round.cpu));
-      const baseCpu = summed(baseRounds.map((round) => round.cpu));
-      const throughput = rate(ours);
-      const baseThroughput = rate(base);
-      const ratio = throughput / baseThroughput;
-      const roundRatios = ourRounds.map(({ result }, i) => (rate(result) / rate(baseRounds[i].result)).toFixed(2));
-      scenarios.push({
-        name: `commands over HTTP, concurrency ${concurrency}`,
-        unit: 'cmd/s',
-        count: ours.commands,
-        throughput,
-        latencyMs: distribution(ours.latencies),
-        baseline: { name: 'no-op workflow, start + 3 updates', throughput: baseThroughput, latencyMs: distribution(base.latencies) },
-        ratio,
-        ...(concurrency === top ? { target: '≥ 0.8', met: ratio >= 0.8 } : {}),
-        note: `${rounds} rounds in turns with the baseline, ratio by round ${roundRatios.join(', ')}; CPU ms per command: ${perCommand(ourCpu, ours.commands)}; baseline: ${perCommand(baseCpu, base.commands)}${ours.retried ? `; ${ours.retried} answers of 503 retried with the same Idempotency-Key` : ''}`,
-      });
+      scenarios.push({ ...scenario, ...(concurrency === top ? { target: '≥ 0.8', met: scenario.ratio! >= 0.8 } : {}) });
       if (concurrency === top) {
         allLags.push(...ours.lags);
         lagTimeouts += ours.lagTimeouts;

@@ -5,12 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ms from 'ms';
+import { ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
+import type { TLSConfig } from '@temporalio/client';
 import { ApiKeySpec, parseApiKeys } from './api/auth';
 
 export interface Config {
   port: number;
   dataDir: string;
-  /** Unset: start the embedded Temporal dev server. */
+  /** From TEMPORAL_ADDRESS or the Temporal profile; unset: start the embedded Temporal dev server. */
   temporalAddress?: string;
   temporalDevPort: number;
   temporalUiPort: number;
@@ -29,8 +31,8 @@ export interface Config {
   clickhouseDatabase: string;
   /** CLICKHOUSE_CLUSTER: create the schema ON CLUSTER with Replicated engines. */
   clickhouseCluster?: string;
-  /** How to reach a Temporal server that is not the embedded dev server (TLS, an API key). */
-  temporalSecurity: TemporalSecurity;
+  /** How to reach a Temporal server that is not the embedded dev server (TLS, an API key, gRPC headers). */
+  temporalConnection: TemporalConnectionSettings;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** METRICS_PORT: a /metrics endpoint of its own, for a process without the API (a worker alone). */
   metricsPort?: number;
@@ -58,17 +60,16 @@ export interface Config {
   pendingOrderTimeoutMs?: number;
 }
 
-/** Temporal Cloud or a self-hosted cluster with TLS: files are read at connection time. */
-export interface TemporalSecurity {
-  tls: boolean;
-  /** Client certificate and key (mTLS), as PEM file paths. */
-  clientCertPath?: string;
-  clientKeyPath?: string;
-  /** A CA to trust instead of the system's, as a PEM file path. */
-  serverCaPath?: string;
-  serverName?: string;
-  /** TEMPORAL_API_KEY: sent as a bearer token; never logged. */
+/**
+ * Temporal Cloud or a secured cluster, as Temporal's own clients read it (`@temporalio/envconfig`):
+ * certificates are read once, at start-up.
+ */
+export interface TemporalConnectionSettings {
+  tls?: TLSConfig | boolean;
+  /** Sent as a bearer token; never logged. */
   apiKey?: string;
+  /** gRPC headers from TEMPORAL_GRPC_META_* or the profile's grpc_meta. */
+  metadata?: Record<string, string>;
 }
 
 export class ConfigError extends Error {
@@ -134,34 +135,59 @@ function optional(env: Env, name: string): string | undefined {
   return value ? value : undefined;
 }
 
-function readTemporalSecurity(env: Env, external: boolean, problems: string[]): TemporalSecurity {
+/** The settings of Temporal's clients that name files: a missing one is named here, not found at connection time. */
+const TEMPORAL_FILES = ['TEMPORAL_CONFIG_FILE', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'];
+
+interface TemporalSettings {
+  address?: string;
+  namespace: string;
+  connection: TemporalConnectionSettings;
+}
+
+/**
+ * The Temporal connection as every Temporal client reads it: the profile TEMPORAL_PROFILE names
+ * (else `default`) of the config file (TEMPORAL_CONFIG_FILE, else the user's temporal.toml),
+ * overridden by TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS* and
+ * TEMPORAL_GRPC_META_*. Without an address the embedded dev server runs, which speaks plain gRPC.
+ */
+function readTemporalSettings(env: Env, problems: string[]): TemporalSettings {
+  const problemsBefore = problems.length;
   const flag = optional(env, 'TEMPORAL_TLS');
   if (flag && !['true', 'false', '1', '0'].includes(flag)) problems.push(`TEMPORAL_TLS=${JSON.stringify(flag)}: must be true or false`);
-  const files: Record<string, string | undefined> = {
-    TEMPORAL_TLS_CERT: optional(env, 'TEMPORAL_TLS_CERT'),
-    TEMPORAL_TLS_KEY: optional(env, 'TEMPORAL_TLS_KEY'),
-    TEMPORAL_TLS_CA: optional(env, 'TEMPORAL_TLS_CA'),
-  };
-  for (const [name, file] of Object.entries(files)) {
+  for (const name of TEMPORAL_FILES) {
+    const file = optional(env, name);
     if (file && !fs.existsSync(file)) problems.push(`${name}=${JSON.stringify(file)}: no such file`);
   }
-  if (Boolean(files.TEMPORAL_TLS_CERT) !== Boolean(files.TEMPORAL_TLS_KEY))
-    problems.push('TEMPORAL_TLS_CERT and TEMPORAL_TLS_KEY: give both (mTLS) or neither');
-  const apiKey = optional(env, 'TEMPORAL_API_KEY');
-  const serverName = optional(env, 'TEMPORAL_TLS_SERVER_NAME');
-  const anyGiven = Boolean(flag || apiKey || serverName || Object.values(files).some(Boolean));
-  if (anyGiven && !external)
-    problems.push('TEMPORAL_TLS, TEMPORAL_TLS_* and TEMPORAL_API_KEY: need TEMPORAL_ADDRESS (the embedded dev server speaks plain gRPC)');
-  // An API key (Temporal Cloud) or any certificate means TLS, unless TEMPORAL_TLS says otherwise.
-  const tls = flag ? flag === 'true' || flag === '1' : Boolean(apiKey || serverName || Object.values(files).some(Boolean));
-  return {
-    tls,
-    clientCertPath: files.TEMPORAL_TLS_CERT,
-    clientKeyPath: files.TEMPORAL_TLS_KEY,
-    serverCaPath: files.TEMPORAL_TLS_CA,
-    serverName,
-    apiKey,
-  };
+  let profile: ClientConfigProfile;
+  try {
+    profile = loadClientConfigProfile({ overrideEnvVars: setOnly(env) });
+  } catch (error) {
+    problems.push(`TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE: ${error instanceof Error ? error.message : String(error)}`);
+    return { namespace: 'default', connection: {} };
+  }
+  const address = profile.address?.trim() || undefined;
+  if (address && !/^[^\s:/]+:\d+$/.test(address)) problems.push(`TEMPORAL_ADDRESS=${JSON.stringify(address)}: must be host:port`);
+  const tlsFiles = profile.tls ?? {};
+  if (Boolean(tlsFiles.clientCert) !== Boolean(tlsFiles.clientKey))
+    problems.push('TEMPORAL_TLS_CLIENT_CERT_* and TEMPORAL_TLS_CLIENT_KEY_*: give both (mTLS) or neither');
+  const secured = Boolean(profile.tls || profile.apiKey || profile.grpcMeta);
+  if (secured && !address)
+    problems.push('TEMPORAL_TLS*, TEMPORAL_API_KEY and TEMPORAL_GRPC_META_*: need TEMPORAL_ADDRESS (the embedded dev server speaks plain gRPC)');
+  let connection: TemporalConnectionSettings = {};
+  if (problems.length === problemsBefore) {
+    try {
+      const { tls, apiKey, metadata } = toClientOptions(profile).connectionOptions;
+      connection = Object.fromEntries(Object.entries({ tls, apiKey, metadata }).filter(([, value]) => value !== undefined));
+    } catch (error) {
+      problems.push(`Temporal TLS settings: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return { address, namespace: profile.namespace?.trim() || 'default', connection };
+}
+
+/** As everywhere in this configuration, a variable set to nothing counts as unset. */
+function setOnly(env: Env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim())));
 }
 
 /** Reads and checks the environment; every bad value is reported, one line each. */
@@ -180,10 +206,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       problems.push(`CLICKHOUSE_URL: must be an http:// or https:// URL`);
     }
   }
-  const temporalAddress = optional(env, 'TEMPORAL_ADDRESS');
-  if (temporalAddress && !/^[^\s:/]+:\d+$/.test(temporalAddress)) {
-    problems.push(`TEMPORAL_ADDRESS=${JSON.stringify(temporalAddress)}: must be host:port`);
-  }
   const clickhouseCluster = optional(env, 'CLICKHOUSE_CLUSTER');
   if (clickhouseCluster && !/^[A-Za-z0-9_.-]+$/.test(clickhouseCluster)) {
     problems.push(`CLICKHOUSE_CLUSTER=${JSON.stringify(clickhouseCluster)}: must be a cluster name (letters, digits, _ . -)`);
@@ -193,7 +215,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
   if (temporalMetricsAddress && !/^[^\s:/]+:\d+$/.test(temporalMetricsAddress)) {
     problems.push(`TEMPORAL_METRICS_ADDRESS=${JSON.stringify(temporalMetricsAddress)}: must be host:port, e.g. 0.0.0.0:9465`);
   }
-  const temporalSecurity = readTemporalSecurity(env, Boolean(temporalAddress), problems);
+  const temporal = readTemporalSettings(env, problems);
   let apiKeys: ApiKeySpec[] | undefined;
   if (optional(env, 'API_KEYS')) {
     const parsed = parseApiKeys(env.API_KEYS!);
@@ -208,11 +230,11 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     // 0 lets the system choose a free port (tests run several services side by side).
     port: readPort(env, 'PORT', 3000, problems, 0),
     dataDir: path.resolve(cwd, optional(env, 'DATA_DIR') ?? '.data'),
-    temporalAddress,
+    temporalAddress: temporal.address,
     temporalDevPort: readPort(env, 'TEMPORAL_DEV_PORT', 7233, problems),
     temporalUiPort: readPort(env, 'TEMPORAL_UI_PORT', 8233, problems),
     temporalUiUrl: readUrl(env, 'TEMPORAL_UI_URL', problems),
-    temporalNamespace: optional(env, 'TEMPORAL_NAMESPACE') ?? 'default',
+    temporalNamespace: temporal.namespace,
     temporalTaskQueue: optional(env, 'TEMPORAL_TASK_QUEUE') ?? 'orders',
     temporalCliPath: optional(env, 'TEMPORAL_CLI_PATH'),
     clickhouseUrl,
@@ -222,7 +244,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     clickhouseAnalystPassword: env.CLICKHOUSE_ANALYST_PASSWORD,
     clickhouseDatabase: database,
     clickhouseCluster,
-    temporalSecurity,
+    temporalConnection: temporal.connection,
     logLevel,
     metricsPort: optional(env, 'METRICS_PORT') ? readPort(env, 'METRICS_PORT', 0, problems) : undefined,
     temporalMetricsAddress,

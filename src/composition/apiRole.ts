@@ -47,7 +47,7 @@ export interface ApiRoleOptions {
 export async function startApiRole(config: Config, temporal: Temporal, storage: Storage, options: ApiRoleOptions, stops: Stops): Promise<Api> {
   const { log, metrics } = options;
   const generatedApiKey = config.apiKeys ? undefined : ensureGeneratedApiKey(config.dataDir);
-  const client = await connectClient(temporal, stops);
+  const { client, cluster } = await connectClient(temporal, log, stops);
   const answerLog = answerLogOf(storage, log, metrics);
   const gateway = new OrderGateway(client, {
     taskQueue: config.temporalTaskQueue,
@@ -63,7 +63,7 @@ export async function startApiRole(config: Config, temporal: Temporal, storage: 
     readModels: clickHouseReadModels(storage.ch),
     log,
     metrics,
-    readiness: readinessOf(client, storage.ch, options.worker),
+    readiness: readinessOf(client, cluster, storage.ch, options.worker),
     // These must run where the embedded database is open: in this process.
     admin: {
       rebuild: (onProgress) => rebuildProjections(storage.ch, onProgress),

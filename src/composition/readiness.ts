@@ -1,6 +1,6 @@
 /**
- * What `/readyz` answers: whether this process can serve (Temporal reachable, ClickHouse reachable
- * with its schema applied, its worker running), and in its detail what an operator should know
+ * What `/readyz` answers: whether this process can serve (Temporal reachable, its namespace and
+ * the order search attributes there, ClickHouse reachable with its schema applied, its worker running), and in its detail what an operator should know
  * though it does not stop the service: events the event log refused, held until redelivered.
  */
 import type { Client } from '@temporalio/client';
@@ -9,13 +9,14 @@ import type { ClickHouse } from '../clickhouse/client';
 import { pingClickHouse } from '../clickhouse/orderQueries';
 import { eventsAwaitingRedelivery } from '../clickhouse/refusedEvents';
 import { schemaIsCurrent } from '../clickhouse/schema';
+import type { ClusterCheck } from '../temporal/clusterCheck';
 import type { RunningWorker } from '../temporal/worker';
 
 const CHECK_TIMEOUT_MS = 2000;
 /** The refused events `/readyz` names; the rest are counted. */
 const REFUSED_EVENTS_NAMED = 5;
 
-export function readinessOf(client: Client, ch: ClickHouse, worker?: RunningWorker): () => Promise<Readiness> {
+export function readinessOf(client: Client, cluster: ClusterCheck, ch: ClickHouse, worker?: RunningWorker): () => Promise<Readiness> {
   let schemaChecked = false;
   const clickhouse = async () => {
     await pingClickHouse(ch);
@@ -24,17 +25,19 @@ export function readinessOf(client: Client, ch: ClickHouse, worker?: RunningWork
   };
   return async () => {
     const checks: Record<string, string> = {};
-    const [temporal, storage, refused] = await Promise.all([
+    const [temporal, temporalSetup, storage, refused] = await Promise.all([
       client
         .withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => client.connection.workflowService.getSystemInfo({}))
         .then(
           () => 'ok',
           (error: Error) => `unreachable: ${error.message}`,
         ),
+      cluster.readiness(),
       clickhouse().catch((error: Error) => `unreachable: ${error.message}`),
       eventsAwaitingRedelivery(ch, REFUSED_EVENTS_NAMED).catch(() => undefined),
     ]);
     checks.temporal = temporal;
+    checks.temporalSetup = temporalSetup;
     checks.clickhouse = storage;
     if (worker) checks.worker = worker.worker.getState() === 'RUNNING' ? 'ok' : `worker ${worker.worker.getState()}`;
     const ready = Object.values(checks).every((check) => check === 'ok');

@@ -5,6 +5,8 @@
 import { Client, Connection, defaultGrpcRetryOptions, GrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Config } from '../config';
+import type { Logger } from '../logger';
+import { ClusterCheck, clusterTarget } from '../temporal/clusterCheck';
 import { startDevServer } from '../temporal/devServer';
 import { temporalConnectionOptions, TemporalConnectionOptions } from '../temporal/connectionOptions';
 import { locateTemporalBinary } from '../temporal/temporalBinary';
@@ -32,7 +34,7 @@ export interface TemporalOptions {
 export async function startTemporal(config: Config, options: TemporalOptions, stops: Stops): Promise<Temporal> {
   const namespace = config.temporalNamespace;
   if (config.temporalAddress) {
-    return { address: config.temporalAddress, connection: temporalConnectionOptions(config.temporalAddress, config.temporalSecurity), namespace };
+    return { address: config.temporalAddress, connection: temporalConnectionOptions(config.temporalAddress, config.temporalConnection), namespace };
   }
   const binary = locateTemporalBinary({ cliPath: config.temporalCliPath, pathVariable: options.pathVariable, toolsDir: toolsDir(), say: options.say });
   const devServer = await startDevServer({
@@ -48,11 +50,16 @@ export async function startTemporal(config: Config, options: TemporalOptions, st
   return { address: devServer.address, connection: temporalConnectionOptions(devServer.address), namespace, uiUrl: devServer.uiUrl };
 }
 
-/** A client for sending to workflows, closed with the service. */
-export async function connectClient(temporal: Temporal, stops: Stops): Promise<Client> {
+/**
+ * A client for sending to workflows, closed with the service, and the check of its namespace,
+ * made now: its commands wait on it (src/temporal/clusterCheck.ts), and readiness reports it.
+ */
+export async function connectClient(temporal: Temporal, log: Logger, stops: Stops): Promise<{ client: Client; cluster: ClusterCheck }> {
   const connection = await Connection.connect({ ...temporal.connection, interceptors: [makeGrpcRetryInterceptor(temporalRetries())] });
   stops.push('the Temporal client', () => connection.close());
-  return new Client({ connection, namespace: temporal.namespace });
+  const cluster = new ClusterCheck(connection, clusterTarget(temporal.connection, temporal.namespace), log);
+  await cluster.readiness();
+  return { client: new Client({ connection, namespace: temporal.namespace, interceptors: { workflow: [cluster.interceptor()] } }), cluster };
 }
 
 /**

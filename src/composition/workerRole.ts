@@ -4,6 +4,7 @@ import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
+import { checkClusterForWorker } from '../temporal/clusterCheck';
 import { builtBundlePath, builtWorkflowBundle, RunningWorker, startOrderWorker, workflowsPath } from '../temporal/worker';
 import { projectRoot } from '../paths';
 import type { Storage } from './storage';
@@ -26,6 +27,7 @@ export async function startWorkerRole(config: Config, temporal: Temporal, storag
       `no current ${path.relative(projectRoot(), builtBundlePath())} (npm run build writes it): bundling the workflows now, which takes seconds and memory`,
     );
   }
+  await checkClusterForWorker(temporal.connection, temporal.namespace, log);
   say(`starting the order worker on task queue ${config.temporalTaskQueue}`);
   const worker = await startOrderWorker({
     connection: temporal.connection,

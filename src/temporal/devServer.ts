@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { TemporalBinary } from './temporalBinary';
 import { TemporalBinaryNotFound } from './temporalBinary';
-import { ensureSearchAttributes, ORDER_SEARCH_ATTRIBUTES } from './searchAttributes';
+import { ORDER_SEARCH_ATTRIBUTES } from './searchAttributes';
 
 export interface DevServerOptions {
   binary: TemporalBinary;
@@ -242,8 +242,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   }
   if (await portIsOpen(options.port)) {
     if (await isTemporal(address)) {
+      // Its namespace and search attributes are checked, as on any server, by the roles that use it.
       say(`reusing the Temporal server already listening on ${address} (not started here, so it will be left running)`);
-      await ensureSearchAttributes(address, options.namespace);
       return { address, startedHere: false, stop: async () => {} };
     }
     throw new Error(`port ${options.port} is taken by something that is not a Temporal server; set TEMPORAL_DEV_PORT to a free port`);

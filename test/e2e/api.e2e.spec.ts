@@ -388,7 +388,7 @@ describe('the rest of the contract', () => {
     expect((await get('/healthz')).body).toEqual({ status: 'ok' });
     const ready = await get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready', checks: { temporal: 'ok', clickhouse: 'ok', worker: 'ok' } });
+    expect(ready.body).toEqual({ status: 'ready', checks: { temporal: 'ok', temporalSetup: 'ok', clickhouse: 'ok', worker: 'ok' } });
   });
 
   it('answers unknown routes 404 and wrong methods 405 in problem+json', async () => {

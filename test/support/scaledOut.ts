@@ -6,14 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { projectRoot } from '../../src/paths';
 import { DevServer, startDevServer } from '../../src/temporal/devServer';
 import { ClickHouseHttp, serveClickHouseOverHttp } from './clickhouseHttp';
 import { useApiKey } from './http';
 import { Background } from './processes';
+import { launchRole, serviceEnvironment } from './serviceProcesses';
 import { freePort, TEST_KEYS, temporalCli, tempDir } from './stack';
-
-const BIN = path.join(projectRoot(), 'src', 'bin');
 
 /** The scaled-out worker's WORKER_ACTIVITY_SLOTS, not the default. */
 export const WORKER_ACTIVITY_SLOTS = 321;
@@ -52,17 +50,7 @@ export async function startScaledOut(): Promise<ScaledOut> {
   let devServer = await startDevServer(devServerOptions);
   let clickhouse = await serveClickHouseOverHttp(path.join(dataDir, 'clickhouse'));
   const port = await freePort();
-  const env = {
-    ...(process.env as Record<string, string>),
-    TEMPORAL_ADDRESS: devServer.address,
-    CLICKHOUSE_URL: clickhouse.url,
-    CLICKHOUSE_USER: clickhouse.user,
-    CLICKHOUSE_PASSWORD: clickhouse.password,
-    API_KEYS: `${TEST_KEYS.admin}:admin,${TEST_KEYS.read}:read`,
-    PORT: String(port),
-    DATA_DIR: path.join(dataDir, 'process'),
-    CI: '1',
-  };
+  const env = { ...serviceEnvironment(devServer.address, clickhouse, path.join(dataDir, 'process')), PORT: String(port) };
   // The worker alone serves its own metrics page, with the Temporal SDK's metrics bridged in; its
   // activity slots are set to a number of its own, which that page shows.
   const workerEnv = {
@@ -100,13 +88,8 @@ export async function startScaledOut(): Promise<ScaledOut> {
     workerEnv,
     processes,
     async launch(role) {
-      const entry = role === 'api' ? 'startApi.ts' : 'startWorker.ts';
-      const child = new Background(process.execPath, ['--import', 'tsx', path.join(BIN, entry)], {
-        env: role === 'worker' ? workerEnv : env,
-        cwd: projectRoot(),
-      });
+      const child = await launchRole(role, role === 'worker' ? workerEnv : env, 'source');
       processes.push(child);
-      await child.waitFor(/press Ctrl-C to stop/, 90_000);
       return child;
     },
     async temporalClient() {

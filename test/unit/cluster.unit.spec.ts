@@ -1,6 +1,6 @@
 /**
  * The cluster topology without a cluster at hand: the schema's DDL for a ClickHouse cluster, and
- * the settings that reach a secured Temporal (TLS, mTLS, Temporal Cloud API keys).
+ * the settings that reach a Temporal cluster (profiles, TLS, mTLS, Temporal Cloud API keys).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -60,7 +60,7 @@ describe('the schema on a ClickHouse cluster (CLICKHOUSE_CLUSTER)', () => {
   });
 });
 
-describe('a secured Temporal (TEMPORAL_TLS*, TEMPORAL_API_KEY)', () => {
+describe('the Temporal connection, read as Temporal clients read it (@temporalio/envconfig)', () => {
   const dir = tempDir('tls');
   const file = (name: string, text: string) => {
     fs.writeFileSync(path.join(dir, name), text);
@@ -69,41 +69,79 @@ describe('a secured Temporal (TEMPORAL_TLS*, TEMPORAL_API_KEY)', () => {
   const cert = file('client.pem', 'CERT');
   const key = file('client.key', 'KEY');
   const ca = file('ca.pem', 'CA');
+  const profiles = file(
+    'temporal.toml',
+    [
+      '[profile.default]',
+      'address = "localhost:7233"',
+      '',
+      '[profile.cloud]',
+      'address = "ns.acct.tmprl.cloud:7233"',
+      'namespace = "ns.acct"',
+      'api_key = "from-profile"',
+    ].join('\n'),
+  );
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('connects in plain gRPC when nothing is set', () => {
-    const config = loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' });
-    expect(temporalConnectionOptions('temporal:7233', config.temporalSecurity)).toEqual({ address: 'temporal:7233' });
+  const connect = (env: Record<string, string>) => {
+    const config = loadConfig(env);
+    return { ...temporalConnectionOptions(config.temporalAddress!, config.temporalConnection), namespace: config.temporalNamespace };
+  };
+
+  it('starts the embedded dev server when neither the environment nor a profile names an address', () => {
+    const config = loadConfig({ TEMPORAL_NAMESPACE: 'orders-dev' });
+    expect(config.temporalAddress).toBeUndefined();
+    expect(config.temporalNamespace).toBe('orders-dev');
+    expect(config.temporalConnection).toEqual({});
   });
 
-  it('uses TLS with an API key for Temporal Cloud', () => {
-    const config = loadConfig({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_API_KEY: 'cloud-key' });
-    expect(temporalConnectionOptions('ns.acct.tmprl.cloud:7233', config.temporalSecurity)).toEqual({
+  it('connects in plain gRPC to TEMPORAL_ADDRESS when nothing else is set', () => {
+    expect(connect({ TEMPORAL_ADDRESS: 'temporal:7233' })).toEqual({ address: 'temporal:7233', namespace: 'default' });
+  });
+
+  it('uses TLS with an API key for Temporal Cloud, unless TEMPORAL_TLS says otherwise', () => {
+    expect(connect({ TEMPORAL_ADDRESS: 'ns.acct.tmprl.cloud:7233', TEMPORAL_NAMESPACE: 'ns.acct', TEMPORAL_API_KEY: 'cloud-key' })).toEqual({
       address: 'ns.acct.tmprl.cloud:7233',
-      tls: {},
+      namespace: 'ns.acct',
+      tls: true,
       apiKey: 'cloud-key',
     });
+    expect(connect({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' }).tls).toBe(false);
   });
 
   it('reads the client certificate pair and the CA for mTLS', () => {
-    const config = loadConfig({
+    const options = connect({
       TEMPORAL_ADDRESS: 'temporal:7233',
-      TEMPORAL_TLS_CERT: cert,
-      TEMPORAL_TLS_KEY: key,
-      TEMPORAL_TLS_CA: ca,
+      TEMPORAL_TLS_CLIENT_CERT_PATH: cert,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: key,
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: ca,
       TEMPORAL_TLS_SERVER_NAME: 'temporal.internal',
     });
-    const options = temporalConnectionOptions('temporal:7233', config.temporalSecurity);
     expect(options.tls).toEqual({
       serverNameOverride: 'temporal.internal',
-      serverRootCACertificate: Buffer.from('CA'),
-      clientCertPair: { crt: Buffer.from('CERT'), key: Buffer.from('KEY') },
+      serverRootCACertificate: Uint8Array.from(Buffer.from('CA')),
+      clientCertPair: { crt: Uint8Array.from(Buffer.from('CERT')), key: Uint8Array.from(Buffer.from('KEY')) },
     });
+  });
+
+  it('takes the address, namespace and key from the profile TEMPORAL_PROFILE names, and the environment over it', () => {
+    expect(connect({ TEMPORAL_CONFIG_FILE: profiles })).toEqual({ address: 'localhost:7233', namespace: 'default' });
+    expect(connect({ TEMPORAL_CONFIG_FILE: profiles, TEMPORAL_PROFILE: 'cloud' })).toEqual({
+      address: 'ns.acct.tmprl.cloud:7233',
+      namespace: 'ns.acct',
+      tls: true,
+      apiKey: 'from-profile',
+    });
+    expect(connect({ TEMPORAL_CONFIG_FILE: profiles, TEMPORAL_PROFILE: 'cloud', TEMPORAL_API_KEY: 'from-env' }).apiKey).toBe('from-env');
+  });
+
+  it('sends the gRPC headers TEMPORAL_GRPC_META_* give', () => {
+    expect(connect({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_GRPC_META_X_TENANT: 'shop-1' }).metadata).toEqual({ 'x-tenant': 'shop-1' });
   });
 
   it('names each bad setting on its own line', () => {
     try {
-      loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_TLS: 'maybe', TEMPORAL_TLS_CERT: path.join(dir, 'missing.pem') });
+      loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_TLS: 'maybe', TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'missing.pem') });
       throw new Error('expected a ConfigError');
     } catch (error) {
       expect(error).toBeInstanceOf(ConfigError);
@@ -111,11 +149,13 @@ describe('a secured Temporal (TEMPORAL_TLS*, TEMPORAL_API_KEY)', () => {
       expect(problems).toEqual(
         expect.arrayContaining([
           expect.stringMatching(/^TEMPORAL_TLS="maybe": must be true or false/),
-          expect.stringMatching(/^TEMPORAL_TLS_CERT=.*missing\.pem": no such file/),
+          expect.stringMatching(/^TEMPORAL_TLS_CLIENT_CERT_PATH=.*missing\.pem": no such file/),
           expect.stringMatching(/give both/),
         ]),
       );
     }
     expect(() => loadConfig({ TEMPORAL_API_KEY: 'k' })).toThrow(/need TEMPORAL_ADDRESS/);
+    expect(() => loadConfig({ TEMPORAL_ADDRESS: 'http://temporal' })).toThrow(/TEMPORAL_ADDRESS="http:\/\/temporal": must be host:port/);
+    expect(() => loadConfig({ TEMPORAL_CONFIG_FILE: profiles, TEMPORAL_PROFILE: 'staging' })).toThrow(/Profile 'staging' not found/);
   });
 });
