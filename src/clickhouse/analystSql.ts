@@ -163,6 +163,22 @@ function checkTable(name: string, scope: Scope): void {
 
 const SETTINGS_REFUSED = "sql: may not change settings; the limits of analysts' queries are fixed";
 
+/**
+ * A `{name:Type}` placeholder of any type but String reaches the tree as the engine's own cast of
+ * the bound value: `_CAST(<value literal>, '<Type>')`. A cast of a literal is what CAST, which
+ * analysts may call, does too; a `_CAST` of anything else is the analyst's, and refused.
+ */
+function isBoundParameter(node: AstNode): boolean {
+  const [args] = node.children;
+  return (
+    node.name === '_CAST' &&
+    node.children.length === 1 &&
+    args.type === 'ExpressionList' &&
+    args.children.length === 2 &&
+    args.children.every((arg) => arg.type === 'Literal')
+  );
+}
+
 /** Refuses the first thing in the tree that is not allowed. */
 function checkNode(node: AstNode, parent: AstNode | undefined, scope: Scope): void {
   if (node.type === 'Set') throw refuse(SETTINGS_REFUSED);
@@ -170,7 +186,7 @@ function checkNode(node: AstNode, parent: AstNode | undefined, scope: Scope): vo
     if (parent?.type === 'TableExpression') {
       if (!ANALYST_TABLE_FUNCTIONS.has(node.name))
         throw refuse(`sql: the table function ${node.name}() is not allowed (allowed: ${[...ANALYST_TABLE_FUNCTIONS].join(', ')})`);
-    } else if (!allowedFunction(node.name, scope.caseInsensitive)) {
+    } else if (!allowedFunction(node.name, scope.caseInsensitive) && !isBoundParameter(node)) {
       throw refuse(`sql: the function ${node.name}() is not allowed for analysts`);
     }
   }

@@ -129,6 +129,24 @@ describe('a statement on the orders tables', () => {
     expect(answer.rows.length).toBe(1);
   });
 
+  it.each([
+    ['a number', 'SELECT {n:UInt32} AS v', { n: 3 }, 3],
+    ['a list', 'SELECT {v:Array(String)} AS v', { v: ['a', 'b'] }, ['a', 'b']],
+    ['an instant', "SELECT toString({t:DateTime64(3, 'UTC')}) AS v", { t: '2026-11-01 10:00:00.250' }, '2026-11-01 10:00:00.250'],
+    ['a boolean', 'SELECT {b:Bool} AS v', { b: true }, true],
+    ['a decimal given as a string', 'SELECT toString({d:Decimal(18, 2)}) AS v', { d: '109.97' }, '109.97'],
+  ])('binds a parameter of a type other than String: %s', async (_what, sql, params, value) => {
+    expect(await ask(sql, params)).toEqual({ code: 'OK', detail: '', rows: [{ v: value }] });
+  });
+
+  it.each([
+    ['over a column', "SELECT _CAST(number, 'String') AS v FROM numbers(1)"],
+    ['over a function', "SELECT _CAST(file('/etc/hostname'), 'String') AS v"],
+    ['around a parameter', "SELECT _CAST(toString({n:UInt32}), 'String') AS v"],
+  ])("refuses the engine's internal cast written by the analyst %s", async (_what, sql) => {
+    expect(await ask(sql, { n: 1 })).toMatchObject({ code: 'SQL_NOT_ALLOWED', rows: [] });
+  });
+
   it('has orders as its current database', async () => {
     expect((await ask('SELECT currentDatabase() AS db')).rows).toEqual([{ db: 'orders' }]);
   });
