@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { parseError } from '@clickhouse/client';
+import { ClickHouseError, parseError } from '@clickhouse/client';
 import type { Connection } from 'chdb/connection';
 import type { ChdbQueryStream, Session } from 'chdb';
 
@@ -38,9 +38,21 @@ const EMPTY_SUMMARY = {
 
 /** ClickHouse's `Code: N. DB::Exception: … (TYPE)` as the client's ClickHouseError, like a server's answer. */
 function asClickHouseError(error: unknown): Error {
-  const mapped = parseError(error instanceof Error ? error : new Error(String(error)));
+  const original = error instanceof Error ? error : new Error(String(error));
+  let mapped = parseError(original);
+  if (mapped === original) mapped = withCodeOnly(original) ?? original;
   if (mapped !== error) (mapped as Error & { cause?: unknown }).cause = error;
   return mapped;
+}
+
+/**
+ * chDB hands the engine's message over as C text, so a message that quotes a NUL (a `throwIf`
+ * message, a value) ends there, before the `(TYPE)` the client reads: it is still the engine's
+ * error, with the code it opens with.
+ */
+function withCodeOnly(error: Error): ClickHouseError | undefined {
+  const match = /^Code: (\d+)\. (?:DB::Exception: )?([\s\S]*)$/.exec(error.message);
+  return match ? new ClickHouseError({ code: match[1], type: '', message: match[2] }) : undefined;
 }
 
 /**

@@ -109,6 +109,14 @@ describe('a statement that names something outside the orders tables', () => {
     expect(await ask('\u00ca\f\u0000k')).toMatchObject({ code: 'SQL_NOT_ALLOWED' });
     expect((await ask("SELECT 'a\\0b' AS s")).rows).toEqual([{ s: 'a\u0000b' }]);
   });
+
+  it.each([
+    ['streamed', "SELECT throwIf(1, 'before\\0after') AS v", undefined],
+    ['read whole, with a parameter', 'SELECT throwIf(1, {message:String}) AS v', { message: 'before\u0000after' }],
+  ])('answers a refusal whose message chDB cuts at a NUL with SQL_FAILED (%s), not a 500', async (_how, sql, params) => {
+    expect(await ask(sql, params)).toEqual({ code: 'SQL_FAILED', detail: 'ClickHouse: before', rows: [] });
+    expect((await ask("SELECT 'next' AS n")).rows).toEqual([{ n: 'next' }]);
+  });
 });
 
 describe('a statement on the orders tables', () => {
