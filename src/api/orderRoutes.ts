@@ -10,6 +10,7 @@ import * as z from 'zod';
 import {
   CANCEL_ORDER,
   CHANGE_ORDER_STATUS,
+  CLIENT_COMMAND_ID,
   COMMAND_ID,
   CORRELATION_ID_PATTERN,
   CREATE_ORDER,
@@ -92,7 +93,7 @@ export const CANCEL_BODY = z
   .meta({ id: 'CancelOrderRequest', examples: [{ reason: 'Customer requested cancellation' }] });
 
 const COMMAND_HEADERS = z.object({
-  'Idempotency-Key': COMMAND_ID.optional(),
+  'Idempotency-Key': CLIENT_COMMAND_ID.optional(),
   Prefer: z.string().optional().meta({ description: 'With the preference `respond-async`, the command answers 202 at once; its Location tells its outcome' }),
   'X-Correlation-Id': z
     .string()

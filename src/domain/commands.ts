@@ -95,6 +95,21 @@ export const CUSTOMER_NAME = text(LIMITS.nameMaxLength, 'The name to show for th
 export const REASON = text(LIMITS.reasonMaxLength, 'Why');
 export const COMMAND_ID = text(LIMITS.idMaxLength, 'The command id: the same id answers with the first outcome and records nothing new');
 
+/**
+ * Command ids the service gives the commands it sends itself (the payment window's expiry) start
+ * with this. A client's id may not: the same id answers with the first outcome, so a client's
+ * command under the system's id would be taken for the system's, or the system's for the client's.
+ */
+export const SYSTEM_COMMAND_ID_PREFIX = 'system:';
+
+/** A command id a client may choose: any but the system's. */
+export const CLIENT_COMMAND_ID = COMMAND_ID.refine((commandId) => !commandId.startsWith(SYSTEM_COMMAND_ID_PREFIX), {
+  error: `must not start with ${SYSTEM_COMMAND_ID_PREFIX} (the service's own commands use it)`,
+}).meta({
+  description: `The command id: the same id answers with the first outcome and records nothing new; ids starting with ${SYSTEM_COMMAND_ID_PREFIX} are the service's own`,
+  not: { pattern: `^[${SPACES}]*${SYSTEM_COMMAND_ID_PREFIX}` },
+});
+
 /** A line item as the write model keeps it: the price in integer cents. */
 export const ORDER_LINE = z.strictObject({
   productId: PRODUCT_ID,
@@ -122,11 +137,10 @@ export function orderLines<Line extends z.ZodType<OrderLine, unknown>>(line: Lin
   );
 }
 
-/** Who sent a command and how to recognise it again. */
-const COMMAND_META = {
-  commandId: COMMAND_ID,
-  correlationId: z.string().regex(CORRELATION_ID_PATTERN, 'must be 1 to 128 letters, digits or . _ : -'),
-};
+const CORRELATION_ID = z.string().regex(CORRELATION_ID_PATTERN, 'must be 1 to 128 letters, digits or . _ : -');
+
+/** Who sent a client's command and how to recognise it again. */
+const COMMAND_META = { commandId: CLIENT_COMMAND_ID, correlationId: CORRELATION_ID };
 
 export const CREATE_ORDER = z.strictObject({
   type: z.literal('CreateOrder'),
@@ -161,7 +175,8 @@ export const CANCEL_ORDER = z.strictObject({
  */
 export const EXPIRE_PAYMENT_WINDOW = z.strictObject({
   type: z.literal('ExpirePaymentWindow'),
-  ...COMMAND_META,
+  commandId: COMMAND_ID,
+  correlationId: CORRELATION_ID,
   orderId: id('The order'),
   /** When the window closed (ISO 8601, UTC). */
   deadline: z.iso.datetime(),
@@ -181,7 +196,7 @@ export type ClientCommand = z.output<typeof CLIENT_COMMAND>;
 export type OrderCommand = z.output<typeof ORDER_COMMAND>;
 
 /** The command id of a payment window's expiry: it names the system as the author of the cancellation. */
-export const PAYMENT_WINDOW_COMMAND_ID = 'system:payment-window-expired';
+export const PAYMENT_WINDOW_COMMAND_ID = `${SYSTEM_COMMAND_ID_PREFIX}payment-window-expired`;
 
 export function expirePaymentWindow(orderId: string, deadline: Date): ExpirePaymentWindow {
   return {

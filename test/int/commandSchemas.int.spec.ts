@@ -149,6 +149,17 @@ describe('an Update sent straight to an order workflow', () => {
     expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'PENDING', version: 1 });
   });
 
+  it('under a command id the system keeps for its own is refused as the API refuses the header, and records nothing', async () => {
+    const { orderId, handle } = await createdOrder();
+    const command = { type: 'CancelOrder', commandId: 'system:payment-window-expired', correlationId: 'c', orderId, reason: 'mine' };
+    const refused = await refusalOf(() => handle.executeUpdate(cancelOrderUpdate, { args: [command as never] }));
+    expect(refused).toEqual({ code: 'VALIDATION_FAILED', message: "commandId: must not start with system: (the service's own commands use it)" });
+    const http = await call(api.url, 'POST', `/orders/any/cancel`, { json: { reason: 'mine' }, headers: { 'idempotency-key': command.commandId } });
+    expect(http.body.errors).toEqual([{ field: 'Idempotency-Key', message: "must not start with system: (the service's own commands use it)" }]);
+    expect(await handle.query(getCommandOutcomeQuery, command.commandId)).toBeNull();
+    expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'PENDING', version: 1 });
+  });
+
   it("to create an order under another order's workflow is refused, and creates neither", async () => {
     const orderId = `schemas-${randomUUID().slice(0, 8)}`;
     const refused = await refusalOf(() => createWithStart(orderId, createCommand('someone-else')));

@@ -55,6 +55,18 @@ describe('when an order is created', () => {
     expect(again.body).toEqual(first.body);
   });
 
+  it.each([
+    ['POST', '/orders', order('unit-system-key')],
+    ['POST', '/orders/unit-1/cancel', { reason: 'mine' }],
+    ['POST', '/orders/unit-1/status', { status: 'CANCELLED' }],
+  ])('refuses an Idempotency-Key the system keeps for its own commands: %s %s answers 400 naming the header', async (method, path, json) => {
+    const reply = await call(api.url, method, path, { json, headers: { 'idempotency-key': 'system:payment-window-expired' } });
+    expectProblem(reply, 400, 'VALIDATION_FAILED');
+    expect(refused(reply.body)).toEqual({ 'Idempotency-Key': "must not start with system: (the service's own commands use it)" });
+    expect((await call(api.url, 'GET', '/orders/unit-system-key')).status).toBe(404);
+    expect((await call(api.url, 'GET', '/orders/unit-1/commands/system:payment-window-expired')).status).toBe(404);
+  });
+
   it('with Prefer: respond-async, answers 202 and tells the outcome at its Location', async () => {
     const accepted = await call(api.url, 'POST', '/orders', { json: order('unit-async'), headers: { prefer: 'respond-async', 'idempotency-key': 'k-async' } });
     expect(accepted.status).toBe(202);

@@ -118,6 +118,21 @@ describe('any command', () => {
     );
   });
 
+  it("is refused from a client under a command id the system keeps for its own, and the system's expiry is not", () => {
+    const underSystemId = { type: 'CancelOrder', commandId: 'system:payment-window-expired', correlationId: 'c', orderId: 'order-001', reason: 'x' };
+    expect(() => readCommand(underSystemId, 'order-001')).toThrow(
+      expect.objectContaining({ code: 'VALIDATION_FAILED', message: "commandId: must not start with system: (the service's own commands use it)" }),
+    );
+    expect(refusedFields({ ...create(), commandId: '\u00a0system:x' })).toEqual({
+      commandId: "must not start with system: (the service's own commands use it)",
+    });
+    const state = evolve(undefined, decide(undefined, create(), now)[0]);
+    expect(decide(state, expirePaymentWindow('order-001', now), now)).toMatchObject([
+      { eventType: 'OrderCancelled', commandId: 'system:payment-window-expired' },
+    ]);
+    expect(readCommand(create({ commandId: 'System:mine' }), 'order-001')).toMatchObject({ commandId: 'System:mine' });
+  });
+
   it('is refused when it names another order than the one it is sent to', () => {
     const state = evolve(undefined, decide(undefined, create(), now)[0]);
     const error = refusal({ type: 'CancelOrder', commandId: 'c2', correlationId: 'c2', orderId: 'order-002', reason: 'x' }, state);
