@@ -18,6 +18,7 @@ import {
   RecordedEvent,
   recorded,
   snapshot,
+  SYSTEM_COMMAND_ID_PREFIX,
 } from '../src/domain/order';
 import { answerAgain, CommandOutcome, findOutcome, OrderWorkflowInput, OrderWorkflowResult } from './messages';
 
@@ -117,11 +118,12 @@ export class OrderEntity {
 
   /**
    * A signal cannot answer, so its rejection is kept where a query (and the Web UI) can see it,
-   * under the commandId it gave, even when the rest of it was malformed; without one, only logged.
+   * under the commandId it gave, even when the rest of it was malformed; without one, or under an
+   * id of the system's own (which would answer the system's command as this refusal), only logged.
    */
   reject(untrusted: unknown, error: DomainError): void {
     const { commandId, correlationId } = idsOf(untrusted);
-    if (commandId !== undefined) {
+    if (commandId !== undefined && !commandId.startsWith(SYSTEM_COMMAND_ID_PREFIX)) {
       if (this.outcomeOf(commandId)) return;
       this.remember({ commandId, accepted: false, code: error.code, message: error.message });
     }

@@ -10,7 +10,7 @@ import { CLIENT_COMMAND, ClientCommand, CommandMeta, lineTotalCents, ORDER_COMMA
 import { ALLOWED_TRANSITIONS, awaitsPayment, canTransition, OrderStatus } from './status';
 
 export * from './status';
-export { expirePaymentWindow, lineTotalCents, PAYMENT_WINDOW_COMMAND_ID } from './commands';
+export { expirePaymentWindow, lineTotalCents, PAYMENT_WINDOW_COMMAND_ID, SYSTEM_COMMAND_ID_PREFIX } from './commands';
 export type { CancelOrder, ChangeOrderStatus, ClientCommand, CommandMeta, CreateOrder, ExpirePaymentWindow, OrderCommand, OrderLine } from './commands';
 
 /** A line item as it is shown and stored in events: the price as a decimal amount. */

@@ -180,6 +180,16 @@ describe('a Signal sent straight to an order workflow', () => {
     expect(await handle.query(getOrderQuery)).toMatchObject({ status: 'PENDING', version: 1 });
   });
 
+  it('under a command id the system keeps for its own is refused without taking that id from the system', async () => {
+    const { orderId, handle } = await createdOrder();
+    const command = { type: 'CancelOrder', commandId: 'system:payment-window-expired', correlationId: 'c', orderId, reason: 'mine' };
+    await handle.signal(cancelOrderSignal, command as never);
+    const confirmed = await handle.executeUpdate(changeOrderStatusUpdate, { args: [{ type: 'ChangeOrderStatus', ...meta(), orderId, status: 'CONFIRMED' }] });
+    expect(confirmed).toMatchObject({ status: 'CONFIRMED', version: 2 });
+    // A refusal kept under the id would be the answer the payment window's own expiry met.
+    expect(await handle.query(getCommandOutcomeQuery, command.commandId)).toBeNull();
+  });
+
   it('to create an order with a negative quantity is recorded as rejected, and creates nothing', async () => {
     const orderId = `schemas-${randomUUID().slice(0, 8)}`;
     const command = createCommand(orderId, { items: [{ ...line, quantity: -1 }] });
