@@ -6,10 +6,11 @@
  */
 import type { AnalystAnswer } from '../clickhouse/analystSql';
 import type { Granularity, ProductSales, RevenueSeries } from '../clickhouse/analytics';
+import type { EventRange } from '../clickhouse/history';
 import type { OrderListFilter, OrderPage, OrderStatistics, OrderView } from '../clickhouse/orderQueries';
 import type { RebuildProgress, RebuildSummary } from '../clickhouse/rebuild';
 import type { WaitingEvent } from '../clickhouse/refusedEvents';
-import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderSnapshot } from '../domain/order';
+import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderEvent, OrderSnapshot } from '../domain/order';
 import type { CommandOutcome } from '../../workflows/messages';
 
 export interface AcceptedCommand {
@@ -37,10 +38,14 @@ export interface ReadModels {
   /** Whether every other read model (lists, statistics) has this version of the order too. */
   reachedEverywhere(view: OrderView, version: number): Promise<boolean>;
   listOrders(filter: OrderListFilter): Promise<OrderPage>;
-  orderStatistics(from: Date, to: Date): Promise<OrderStatistics>;
+  /** An order's events in version order, as the event log holds them; none for an order it does not hold. */
+  orderEvents(orderId: string, range?: EventRange): Promise<OrderEvent[]>;
+  /** Statistics over orders created in [from, to), each with its status now, or as of `asOf`. */
+  orderStatistics(from: Date, to: Date, asOf?: Date): Promise<OrderStatistics>;
   /** The name a customer last gave with an order, if any. */
   lastCustomerName(customerId: string): Promise<string | undefined>;
-  revenueSeries(from: Date, to: Date, granularity: Granularity): Promise<RevenueSeries>;
+  /** Revenue per bucket of creation time over [from, to), each order with its status now, or as of `asOf`. */
+  revenueSeries(from: Date, to: Date, granularity: Granularity, asOf?: Date): Promise<RevenueSeries>;
   topProducts(from: Date, to: Date, limit: number): Promise<ProductSales[]>;
   recentOrders(limit: number): Promise<OrderView[]>;
   /**

@@ -5,6 +5,7 @@
  */
 import type { ClickHouse } from './client';
 import { toClickHouseTime } from './eventLog';
+import { ordersAsOf, timeRange } from './history';
 import { ORDER_COLUMNS, OrderRow, OrderView, toView } from './orderQueries';
 import { ExactAmount, exactAmount } from '../domain/money';
 
@@ -22,6 +23,8 @@ export interface RevenueBucket {
 export interface RevenueSeries {
   from: string;
   to: string;
+  /** The instant whose statuses were counted, when one was asked for (otherwise now). */
+  asOf?: string;
   granularity: Granularity;
   buckets: RevenueBucket[];
 }
@@ -51,8 +54,11 @@ export function bucketStarts(from: Date, to: Date, granularity: Granularity): Da
   return starts;
 }
 
-/** Orders, total and net revenue per hour, day or month of creation; empty buckets included. */
-export async function revenueSeries(ch: ClickHouse, from: Date, to: Date, granularity: Granularity): Promise<RevenueSeries> {
+/**
+ * Orders, total and net revenue per hour, day or month of creation; empty buckets included. With
+ * `asOf`, each order counts as it stood then (src/clickhouse/history.ts), read from the event log.
+ */
+export async function revenueSeries(ch: ClickHouse, from: Date, to: Date, granularity: Granularity, asOf?: Date): Promise<RevenueSeries> {
   const result = await ch.reader.query({
     query: `SELECT
         toString(${BUCKET_START[granularity]}(created_at)) AS bucket,
@@ -60,11 +66,11 @@ export async function revenueSeries(ch: ClickHouse, from: Date, to: Date, granul
         countIf(status = 'CANCELLED') AS cancelled,
         toString(sum(total)) AS total_revenue,
         toString(sumIf(total, status != 'CANCELLED')) AS net_revenue
-      FROM ${ch.database}.orders_by_created FINAL
+      FROM ${asOf ? ordersAsOf(ch.database) : `${ch.database}.orders_by_created FINAL`}
       WHERE created_at >= {from:DateTime64(3, 'UTC')} AND created_at < {to:DateTime64(3, 'UTC')}
       GROUP BY bucket
       ORDER BY bucket`,
-    query_params: { from: toClickHouseTime(from.toISOString()), to: toClickHouseTime(to.toISOString()) },
+    query_params: timeRange(from, to, asOf),
     format: 'JSONEachRow',
   });
   type Row = { bucket: string; orders: string; cancelled: string; total_revenue: string; net_revenue: string };
@@ -75,6 +81,7 @@ export async function revenueSeries(ch: ClickHouse, from: Date, to: Date, granul
   return {
     from: from.toISOString(),
     to: to.toISOString(),
+    ...(asOf ? { asOf: asOf.toISOString() } : {}),
     granularity,
     buckets: bucketStarts(from, to, granularity).map((start) => {
       const row = found.get(start.getTime());

@@ -3,7 +3,9 @@
  * checked identifier, is written into the SQL.
  */
 import type { ClickHouse } from './client';
+import { decodePosition, encodePosition } from './cursors';
 import { fromClickHouseTime, toClickHouseTime } from './eventLog';
+import { ordersAsOf, timeRange } from './history';
 import { averageAmount, centsFromDecimalString, ExactAmount, exactAmount, toAmount } from '../domain/money';
 import { ORDER_STATUSES, OrderSnapshot, OrderStatus } from '../domain/order';
 
@@ -19,6 +21,8 @@ export interface OrderPage {
 export interface OrderStatistics {
   from: string;
   to: string;
+  /** The instant whose statuses were counted, when one was asked for (otherwise now). */
+  asOf?: string;
   totalOrders: number;
   totalRevenue: ExactAmount;
   netRevenue: ExactAmount;
@@ -124,43 +128,38 @@ export async function listOrders(ch: ClickHouse, filter: OrderListFilter): Promi
   return { orders: page, nextCursor };
 }
 
-/** Cursors are opaque to clients: the last orderId of a page, base64url-encoded. */
+/** A page's cursor: the last orderId of the page. */
 export function encodeCursor(orderId: string): string {
-  return Buffer.from(JSON.stringify({ after: orderId }), 'utf8').toString('base64url');
+  return encodePosition({ after: orderId });
 }
 
 /** The orderId a cursor stands for, or undefined when it is not one of ours. */
 export function decodeCursor(cursor: string): string | undefined {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { after?: unknown }).after === 'string') {
-      return (parsed as { after: string }).after;
-    }
-  } catch {
-    // fall through: not a cursor we issued
-  }
-  return undefined;
+  const after = decodePosition(cursor)?.after;
+  return typeof after === 'string' ? after : undefined;
 }
 
 /**
  * Statistics over orders created in [from, to): totalRevenue and averageOrderValue over every order
  * (as in the guide), netRevenue without cancelled orders. The sums are ClickHouse's Decimal
- * arithmetic and stay its exact text; so do the sums of /analytics/revenue, to the cent.
+ * arithmetic and stay its exact text; so do the sums of /analytics/revenue, to the cent. With
+ * `asOf`, each order counts as it stood then (src/clickhouse/history.ts), read from the event log.
  */
-export async function orderStatistics(ch: ClickHouse, from: Date, to: Date): Promise<OrderStatistics> {
+export async function orderStatistics(ch: ClickHouse, from: Date, to: Date, asOf?: Date): Promise<OrderStatistics> {
   const [row] = await rows<{ orders: number | string; total_revenue: string; net_revenue: string; by_status: Record<string, number | string> }>(
     ch,
     `SELECT count() AS orders, toString(sum(total)) AS total_revenue, toString(sumIf(total, status != 'CANCELLED')) AS net_revenue,
        sumMap(map(status, toUInt64(1))) AS by_status
-     FROM ${ch.database}.orders_by_created FINAL
+     FROM ${asOf ? ordersAsOf(ch.database) : `${ch.database}.orders_by_created FINAL`}
      WHERE created_at >= {from:DateTime64(3, 'UTC')} AND created_at < {to:DateTime64(3, 'UTC')}`,
-    { from: toClickHouseTime(from.toISOString()), to: toClickHouseTime(to.toISOString()) },
+    timeRange(from, to, asOf),
   );
   const totalOrders = Number(row.orders);
   const totalRevenue = exactAmount(row.total_revenue);
   return {
     from: from.toISOString(),
     to: to.toISOString(),
+    ...(asOf ? { asOf: asOf.toISOString() } : {}),
     totalOrders,
     totalRevenue,
     netRevenue: exactAmount(row.net_revenue),

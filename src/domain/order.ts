@@ -282,6 +282,11 @@ export function evolve(state: OrderState | undefined, event: OrderEvent): OrderS
   }
 }
 
+/** The order as these events, in version order, leave it: undefined before its first. */
+export function stateAfter(events: readonly OrderEvent[]): OrderState | undefined {
+  return events.reduce<OrderState | undefined>((state, event) => evolve(state, event), undefined);
+}
+
 function requireState(state: OrderState | undefined, event: OrderEvent): OrderState {
   if (!state) throw new Error(`${event.eventType} ${event.eventId} arrived before the order was created`);
   return state;

@@ -6,13 +6,14 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bucketStarts } from '../../src/clickhouse/analytics';
+import type { EventRange } from '../../src/clickhouse/history';
 import { encodeCursor, OrderView } from '../../src/clickhouse/orderQueries';
 import { AppDeps, createApp } from '../../src/api/app';
 import type { AcceptedCommand, OrderCommands, ReadModels } from '../../src/api/ports';
 import { answerClientError } from '../../src/api/problem';
 import { DomainError } from '../../src/domain/errors';
 import { averageAmount, exactAmount, toDecimalString } from '../../src/domain/money';
-import { decide, evolve, ORDER_STATUSES, OrderCommand, OrderEvent, OrderState, OrderStatus, snapshot } from '../../src/domain/order';
+import { decide, evolve, ORDER_STATUSES, OrderCommand, OrderEvent, OrderState, OrderStatus, snapshot, stateAfter } from '../../src/domain/order';
 import { silentLogger } from '../../src/logger';
 import type { CommandOutcome } from '../../workflows/messages';
 import { useApiKey } from './http';
@@ -29,7 +30,7 @@ export class InMemoryOrders implements OrderCommands {
   readonly events: OrderEvent[] = [];
 
   constructor(
-    private readonly onEvents: (state: OrderState) => void,
+    private readonly onEvents: (state: OrderState, events: OrderEvent[]) => void,
     private readonly now: () => Date,
   ) {}
 
@@ -50,7 +51,7 @@ export class InMemoryOrders implements OrderCommands {
       updatedAt: state.updatedAt,
     });
     this.orders.set(command.orderId, kept);
-    this.onEvents(state);
+    this.onEvents(state, events);
     return snapshot(state);
   }
 
@@ -96,12 +97,29 @@ export class InMemoryOrders implements OrderCommands {
 /** Cents as the exact amount the ClickHouse read models answer with. */
 const amount = (cents: number) => exactAmount(toDecimalString(cents));
 
-/** Read models as plain lists of the latest state of each order. */
+/** Read models as plain lists of the latest state of each order, and the event log as a list of events. */
 export class InMemoryReadModels implements ReadModels {
   readonly states = new Map<string, OrderState>();
+  readonly events: OrderEvent[] = [];
 
-  keep(state: OrderState): void {
+  keep(state: OrderState, events: OrderEvent[]): void {
     this.states.set(state.orderId, state);
+    this.events.push(...events);
+  }
+
+  /** Every order now, or as its events up to `asOf` leave it (folded here with the domain's evolve). */
+  private statesAt(asOf?: Date): OrderState[] {
+    if (!asOf) return this.sorted();
+    return this.sorted()
+      .map((state) => stateAfter(this.eventsOf(state.orderId, { asOf })))
+      .filter((state): state is OrderState => state !== undefined);
+  }
+
+  private eventsOf(orderId: string, range: EventRange = {}): OrderEvent[] {
+    return this.events
+      .filter((event) => event.orderId === orderId && event.version > (range.afterVersion ?? 0))
+      .filter((event) => !range.asOf || Date.parse(event.occurredAt) <= range.asOf.getTime())
+      .sort((a, b) => a.version - b.version);
   }
 
   private view(state: OrderState): OrderView {
@@ -130,11 +148,14 @@ export class InMemoryReadModels implements ReadModels {
     const page = found.slice(0, filter.limit).map((state) => this.view(state));
     return { orders: page, nextCursor: found.length > filter.limit ? encodeCursor(page[page.length - 1].orderId) : null };
   }
-  private within(from: Date, to: Date): OrderState[] {
-    return this.sorted().filter((state) => Date.parse(state.createdAt) >= from.getTime() && Date.parse(state.createdAt) < to.getTime());
+  async orderEvents(orderId: string, range?: EventRange) {
+    return this.eventsOf(orderId, range).slice(0, range?.limit);
   }
-  async orderStatistics(from: Date, to: Date) {
-    const orders = this.within(from, to);
+  private within(from: Date, to: Date, asOf?: Date): OrderState[] {
+    return this.statesAt(asOf).filter((state) => Date.parse(state.createdAt) >= from.getTime() && Date.parse(state.createdAt) < to.getTime());
+  }
+  async orderStatistics(from: Date, to: Date, asOf?: Date) {
+    const orders = this.within(from, to, asOf);
     const cents = (list: OrderState[]) => list.reduce((sum, state) => sum + state.totalCents, 0);
     const ordersByStatus = Object.fromEntries(ORDER_STATUSES.map((status) => [status, orders.filter((o) => o.status === status).length])) as Record<
       OrderStatus,
@@ -143,6 +164,7 @@ export class InMemoryReadModels implements ReadModels {
     return {
       from: from.toISOString(),
       to: to.toISOString(),
+      ...(asOf ? { asOf: asOf.toISOString() } : {}),
       totalOrders: orders.length,
       totalRevenue: amount(cents(orders)),
       netRevenue: amount(cents(orders.filter((o) => o.status !== 'CANCELLED'))),
@@ -153,19 +175,25 @@ export class InMemoryReadModels implements ReadModels {
   async lastCustomerName(customerId: string) {
     return [...this.states.values()].filter((state) => state.customerId === customerId && state.customerNameGiven).at(-1)?.customerName;
   }
-  async revenueSeries(from: Date, to: Date, granularity: Parameters<ReadModels['revenueSeries']>[2]) {
-    const orders = this.within(from, to);
+  async revenueSeries(from: Date, to: Date, granularity: Parameters<ReadModels['revenueSeries']>[2], asOf?: Date) {
+    const starts = bucketStarts(from, to, granularity);
+    const cents = (list: OrderState[]) => list.reduce((sum, state) => sum + state.totalCents, 0);
     return {
       from: from.toISOString(),
       to: to.toISOString(),
+      ...(asOf ? { asOf: asOf.toISOString() } : {}),
       granularity,
-      buckets: bucketStarts(from, to, granularity).map((start) => ({
-        start: start.toISOString(),
-        orders: orders.filter((o) => Date.parse(o.createdAt) >= start.getTime()).length,
-        cancelledOrders: 0,
-        totalRevenue: amount(0),
-        netRevenue: amount(0),
-      })),
+      buckets: starts.map((start, index) => {
+        const orders = this.within(new Date(Math.max(start.getTime(), from.getTime())), starts[index + 1] ?? to, asOf);
+        const kept = orders.filter((o) => o.status !== 'CANCELLED');
+        return {
+          start: start.toISOString(),
+          orders: orders.length,
+          cancelledOrders: orders.length - kept.length,
+          totalRevenue: amount(cents(orders)),
+          netRevenue: amount(cents(kept)),
+        };
+      }),
     };
   }
   async topProducts() {
@@ -192,9 +220,9 @@ export interface InMemoryApi {
 
 /** The whole HTTP API on a free port of this process, over in-memory ports; `call` sends the admin key. */
 export async function startInMemoryApi(overrides: Partial<AppDeps> = {}): Promise<InMemoryApi> {
-  const now = () => new Date();
+  const now = overrides.now ?? (() => new Date());
   const readModels = new InMemoryReadModels();
-  const orders = new InMemoryOrders((state) => readModels.keep(state), now);
+  const orders = new InMemoryOrders((state, events) => readModels.keep(state, events), now);
   const app = createApp({
     log: silentLogger(),
     gateway: orders,
