@@ -8,7 +8,7 @@ import type { Granularity } from '../clickhouse/analytics';
 import { ANALYST_LIMITS, ANALYST_PARAM_VALUES } from '../clickhouse/analystSql';
 import { validationFailed } from '../domain/errors';
 import { sendExactJson } from './exactJson';
-import { RANGE, rangeOf } from './orderRoutes';
+import { RANGE, RANGE_AS_OF, rangeAsOf, rangeOf } from './orderRoutes';
 import type { ReadModels } from './ports';
 import { GRANULARITY, MAX_BUCKETS, SHORT_LIMIT } from './queryParams';
 import { routeFor } from './route';
@@ -35,21 +35,21 @@ export const revenue = route({
   method: 'get',
   path: '/analytics/revenue',
   operationId: 'revenue',
-  summary: 'Orders, total and net revenue per hour, day or month of creation, empty buckets included',
+  summary: 'Orders, total and net revenue per hour, day or month of creation, empty buckets included; now or as of a past instant',
   access: 'read',
-  query: RANGE.extend({ granularity: GRANULARITY }),
+  query: RANGE_AS_OF.extend({ granularity: GRANULARITY }),
   answers: { 200: { description: 'One bucket per hour, day or month of [from, to)', schema: REVENUE_SERIES } },
   refusals: [],
   handler:
     ({ readModels, now }) =>
     async (ctx, { query }) => {
-      const { from, to } = rangeOf(query, now());
+      const { from, to, asOf } = rangeAsOf(query, now());
       if (bucketCount(from, to, query.granularity) > MAX_BUCKETS) {
         throw validationFailed([
           { field: 'granularity', message: `the range holds more than ${MAX_BUCKETS} ${query.granularity} buckets; narrow it or use a coarser granularity` },
         ]);
       }
-      sendExactJson(ctx, await readModels.revenueSeries(from, to, query.granularity));
+      sendExactJson(ctx, await readModels.revenueSeries(from, to, query.granularity, asOf));
     },
 });
 

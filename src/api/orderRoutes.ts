@@ -24,13 +24,14 @@ import {
   QUANTITY,
   REASON,
 } from '../domain/commands';
-import { DomainError, ErrorCode, parseFields } from '../domain/errors';
-import type { CommandMeta } from '../domain/order';
+import { DomainError, ErrorCode, parseFields, validationFailed } from '../domain/errors';
+import { CommandMeta, OrderEvent, snapshot, stateAfter } from '../domain/order';
+import { encodeEventCursor } from '../clickhouse/history';
 import { sendExactJson } from './exactJson';
 import type { AcceptedCommand, OrderCommands, ReadModels } from './ports';
-import { CONSISTENCY, CURSOR, CUSTOMER_FILTER, FROM, LIMIT, MIN_VERSION, STATUS_FILTER, TO } from './queryParams';
+import { AS_OF, CONSISTENCY, CURSOR, CUSTOMER_FILTER, EVENT_CURSOR, FROM, LIMIT, MIN_VERSION, NOT_ISSUED, STATUS_FILTER, TO } from './queryParams';
 import { routeFor } from './route';
-import { ACCEPTED, COMMAND_OUTCOME, ORDER, ORDER_PAGE, ORDER_VIEW, STATISTICS } from './schemas';
+import { ACCEPTED, COMMAND_OUTCOME, ORDER, ORDER_EVENT_PAGE, ORDER_PAGE, ORDER_VIEW, STATISTICS } from './schemas';
 
 export interface OrderRouteDeps {
   gateway: OrderCommands;
@@ -47,6 +48,7 @@ const ORDER_ID = z.object({ orderId: id('The order').meta({ examples: ['order-00
 /** What a client can do next with the order an answer shows. */
 const ORDER_LINKS = {
   getOrder: { operationId: 'getOrder', parameters: { orderId: '$response.body#/orderId' } },
+  listOrderEvents: { operationId: 'listOrderEvents', parameters: { orderId: '$response.body#/orderId' } },
   changeOrderStatus: { operationId: 'changeOrderStatus', parameters: { orderId: '$response.body#/orderId' } },
   cancelOrder: { operationId: 'cancelOrder', parameters: { orderId: '$response.body#/orderId' } },
   listCustomerOrders: { operationId: 'listCustomerOrders', parameters: { customerId: '$response.body#/customerId' } },
@@ -130,8 +132,14 @@ function acceptedAsync(ctx: Context, { orderId, commandId }: AcceptedCommand): v
   ctx.body = { commandId, orderId };
 }
 
-function notFound(orderId: string): DomainError {
-  return new DomainError('ORDER_NOT_FOUND', `order ${orderId} does not exist`);
+function notFound(orderId: string, asOf?: Date): DomainError {
+  return new DomainError('ORDER_NOT_FOUND', asOf ? `order ${orderId} did not exist at ${asOf.toISOString()}` : `order ${orderId} does not exist`);
+}
+
+/** `asOf`, refused when it is later than now: the past is known, the future is not. */
+export function pastInstant(asOf: Date | undefined, now: Date): Date | undefined {
+  if (asOf && asOf.getTime() > now.getTime()) throw validationFailed([{ field: 'asOf', message: 'must not be in the future' }]);
+  return asOf;
 }
 
 /**
@@ -245,17 +253,60 @@ export const getCommandOutcome = route({
     },
 });
 
+const AS_OF_ALONE = 'cannot be combined with consistency=strong or minVersion: the order as it stood then is read from the event log';
+
+/** The order as it stood at `asOf`: its events up to then, folded with the domain's own evolve. */
+async function readAsOf(ctx: Context, readModels: ReadModels, orderId: string, asOf: Date): Promise<void> {
+  const state = stateAfter(await readModels.orderEvents(orderId, { asOf }));
+  if (!state) throw notFound(orderId, asOf);
+  ctx.body = snapshot(state);
+}
+
+/** The order as its workflow holds it. */
+async function readStrongly(ctx: Context, gateway: OrderCommands, orderId: string): Promise<void> {
+  const order = await gateway.read(orderId);
+  if (!order) throw notFound(orderId);
+  ctx.set('X-Consistency', 'strong');
+  ctx.body = order;
+}
+
+/** The order from the read model, once every read model holds `minVersion` of it (or the wait ran out). */
+async function readEventually(ctx: Context, { readModels, minVersionWaitMs }: OrderRouteDeps, orderId: string, minVersion?: number): Promise<void> {
+  let view = await readModels.orderById(orderId);
+  if (minVersion !== undefined) {
+    // Reached means reached in every read model, so the lists and statistics read next count it.
+    const reached = async () => view !== undefined && view.version >= minVersion && (await readModels.reachedEverywhere(view, minVersion));
+    const deadline = Date.now() + minVersionWaitMs;
+    let done = await reached();
+    while (!done && Date.now() < deadline) {
+      await sleep(20);
+      view = await readModels.orderById(orderId);
+      done = await reached();
+    }
+    // Say plainly when the wait ran out, rather than pretend the answer is as new as asked.
+    ctx.set('X-Read-Model-Version-Reached', String(done));
+  }
+  if (!view) throw notFound(orderId);
+  ctx.body = view;
+}
+
 export const getOrder = route({
   method: 'get',
   path: '/orders/{orderId}',
   operationId: 'getOrder',
-  summary: 'An order from the read model, or from its workflow with consistency=strong',
+  summary: 'An order from the read model, from its workflow with consistency=strong, or as it stood at a past instant (asOf)',
   access: 'read',
   params: ORDER_ID,
-  query: z.object({ minVersion: MIN_VERSION.optional(), consistency: CONSISTENCY }),
+  query: z.object({
+    minVersion: MIN_VERSION.optional(),
+    consistency: CONSISTENCY,
+    asOf: AS_OF.optional().meta({
+      description: 'The order as it stood at this instant, folded from its events up to then (items included); 404 before it existed; not in the future',
+    }),
+  }),
   answers: {
     200: {
-      description: 'The order (with items when consistency=strong)',
+      description: 'The order (with items when consistency=strong or asOf)',
       schema: ORDER_VIEW,
       headers: z.object({
         'X-Consistency': z.literal('strong').optional().meta({ description: 'Sent when the order was read from its workflow' }),
@@ -265,31 +316,50 @@ export const getOrder = route({
   },
   refusals: ['ORDER_NOT_FOUND'],
   handler:
-    ({ gateway, readModels, minVersionWaitMs }) =>
-    async (ctx, { params: { orderId }, query: { minVersion, consistency } }) => {
-      if (consistency === 'strong') {
-        const order = await gateway.read(orderId);
-        if (!order) throw notFound(orderId);
-        ctx.set('X-Consistency', 'strong');
-        ctx.body = order;
-        return;
-      }
-      let view = await readModels.orderById(orderId);
-      if (minVersion !== undefined) {
-        // Reached means reached in every read model, so the lists and statistics read next count it.
-        const reached = async () => view !== undefined && view.version >= minVersion && (await readModels.reachedEverywhere(view, minVersion));
-        const deadline = Date.now() + minVersionWaitMs;
-        let done = await reached();
-        while (!done && Date.now() < deadline) {
-          await sleep(20);
-          view = await readModels.orderById(orderId);
-          done = await reached();
-        }
-        // Say plainly when the wait ran out, rather than pretend the answer is as new as asked.
-        ctx.set('X-Read-Model-Version-Reached', String(done));
-      }
-      if (!view) throw notFound(orderId);
-      ctx.body = view;
+    (deps) =>
+    async (ctx, { params: { orderId }, query: { minVersion, consistency, asOf } }) => {
+      const past = pastInstant(asOf, deps.now());
+      if (past && (consistency === 'strong' || minVersion !== undefined)) throw validationFailed([{ field: 'asOf', message: AS_OF_ALONE }]);
+      if (past) return readAsOf(ctx, deps.readModels, orderId, past);
+      if (consistency === 'strong') return readStrongly(ctx, deps.gateway, orderId);
+      return readEventually(ctx, deps, orderId, minVersion);
+    },
+});
+
+/** An event as the API shows it: its envelope, and its payload as `data`. */
+function eventAnswer(event: OrderEvent) {
+  const { eventId, eventType, version, occurredAt, commandId, correlationId, payload } = event;
+  return { eventId, type: eventType, version, occurredAt, commandId, correlationId, data: payload };
+}
+
+export const listOrderEvents = route({
+  method: 'get',
+  path: '/orders/{orderId}/events',
+  operationId: 'listOrderEvents',
+  summary: "An order's events in version order, a page at a time: its audit trail, from the event log",
+  access: 'read',
+  params: ORDER_ID,
+  query: z.object({
+    limit: LIMIT,
+    cursor: EVENT_CURSOR.optional(),
+    asOf: AS_OF.optional().meta({ description: 'Only the events that had occurred by this instant; not in the future' }),
+  }),
+  answers: { 200: { description: 'One page of events', schema: ORDER_EVENT_PAGE } },
+  refusals: ['ORDER_NOT_FOUND'],
+  handler:
+    ({ readModels, now }) =>
+    async (ctx, { params: { orderId }, query: { limit, cursor, asOf } }) => {
+      if (cursor && cursor.orderId !== orderId) throw validationFailed([{ field: 'cursor', message: `${NOT_ISSUED} for this order` }]);
+      const range = { afterVersion: cursor?.version ?? 0, asOf: pastInstant(asOf, now()), limit: limit + 1 };
+      const found = await readModels.orderEvents(orderId, range);
+      // A cursor is issued only for an order with events, so an empty page after one is the end.
+      if (found.length === 0 && !cursor) throw notFound(orderId, range.asOf);
+      const page = found.slice(0, limit);
+      ctx.body = {
+        orderId,
+        events: page.map(eventAnswer),
+        nextCursor: found.length > limit ? encodeEventCursor({ orderId, version: page[page.length - 1].version }) : null,
+      };
     },
 });
 
@@ -330,9 +400,9 @@ export const listCustomerOrders = route({
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The half-open range [from, to) a request asks about; by default the last 30 days. */
-export function rangeOf(query: { from?: Date; to?: Date }, now: Date): { from: Date; to: Date } {
-  const to = query.to ?? now;
+/** The half-open range [from, to) a request asks about; by default the 30 days up to `end` (now, or the instant asked about). */
+export function rangeOf(query: { from?: Date; to?: Date }, end: Date): { from: Date; to: Date } {
+  const to = query.to ?? end;
   const from = query.from ?? new Date(to.getTime() - 30 * DAY_MS);
   if (from.getTime() >= to.getTime()) throw new DomainError('VALIDATION_FAILED', 'from: must be before to', [{ field: 'from', message: 'must be before to' }]);
   return { from, to };
@@ -340,21 +410,45 @@ export function rangeOf(query: { from?: Date; to?: Date }, now: Date): { from: D
 
 export const RANGE = z.object({ from: FROM.optional(), to: TO.optional() });
 
+/** A range of creation times, each order counted with its status as of a past instant, or now. */
+export const RANGE_AS_OF = RANGE.extend({
+  asOf: AS_OF.optional().meta({
+    description:
+      'Count each order as it stood at this instant (an order cancelled later counts as not cancelled; one created later, not at all); not in the future; default: now, and to defaults to it',
+  }),
+});
+
+/** The range and the instant a request asks about, each checked. */
+export function rangeAsOf(query: z.output<typeof RANGE_AS_OF>, now: Date): { from: Date; to: Date; asOf?: Date } {
+  const asOf = pastInstant(query.asOf, now);
+  return { ...rangeOf(query, asOf ?? now), asOf };
+}
+
 export const orderStatistics = route({
   method: 'get',
   path: '/stats/orders',
   operationId: 'orderStatistics',
-  summary: 'Revenue and counts over orders created in [from, to)',
+  summary: 'Revenue and counts over orders created in [from, to), now or as of a past instant',
   access: 'read',
-  query: RANGE,
+  query: RANGE_AS_OF,
   answers: { 200: { description: 'Statistics in exact cents, as numbers with at most 2 decimals', schema: STATISTICS } },
   refusals: [],
   handler:
     ({ readModels, now }) =>
     async (ctx, { query }) => {
-      const { from, to } = rangeOf(query, now());
-      sendExactJson(ctx, await readModels.orderStatistics(from, to));
+      const { from, to, asOf } = rangeAsOf(query, now());
+      sendExactJson(ctx, await readModels.orderStatistics(from, to, asOf));
     },
 });
 
-export const ORDER_ROUTES = [createOrder, changeOrderStatus, cancelOrder, getCommandOutcome, getOrder, listOrders, listCustomerOrders, orderStatistics];
+export const ORDER_ROUTES = [
+  createOrder,
+  changeOrderStatus,
+  cancelOrder,
+  getCommandOutcome,
+  getOrder,
+  listOrderEvents,
+  listOrders,
+  listCustomerOrders,
+  orderStatistics,
+];

@@ -1,5 +1,6 @@
 /** The query parameters of the API, each a schema: what it accepts, its default, how the document describes it. */
 import * as z from 'zod';
+import { decodeEventCursor } from '../clickhouse/history';
 import { decodeCursor } from '../clickhouse/orderQueries';
 import { id, LIMITS, ORDER_STATUS } from '../domain/commands';
 
@@ -32,17 +33,27 @@ function instant(description: string) {
 
 export const LIMIT = wholeNumber(1, LIMITS.maxPageSize, `Page size, 1 to ${LIMITS.maxPageSize}`).default(LIMITS.defaultPageSize);
 export const SHORT_LIMIT = wholeNumber(1, MAX_SHORT_LIST, `How many to answer, 1 to ${MAX_SHORT_LIST}`).default(10);
-export const CURSOR = z
-  .string()
-  .max(1024)
-  .regex(/^[A-Za-z0-9_-]+$/, { error: 'is not a cursor this API issued', abort: true })
-  .refine((cursor) => decodeCursor(cursor) !== undefined, 'is not a cursor this API issued')
-  .transform((cursor) => decodeCursor(cursor)!)
-  .meta({ description: 'The nextCursor of the previous page' });
+export const NOT_ISSUED = 'is not a cursor this API issued';
+
+/** A page's cursor, read back into the position it stands for; one of another list, or made up, is refused. */
+function cursor<Position>(decode: (cursor: string) => Position | undefined) {
+  return z
+    .string()
+    .max(1024)
+    .regex(/^[A-Za-z0-9_-]+$/, { error: NOT_ISSUED, abort: true })
+    .refine((cursor) => decode(cursor) !== undefined, NOT_ISSUED)
+    .transform((cursor) => decode(cursor)!)
+    .meta({ description: 'The nextCursor of the previous page' });
+}
+
+export const CURSOR = cursor(decodeCursor);
+export const EVENT_CURSOR = cursor(decodeEventCursor);
 export const STATUS_FILTER = ORDER_STATUS.meta({ description: 'Only orders in this status' });
 export const CUSTOMER_FILTER = id("Only this customer's orders");
 export const FROM = instant('Start of the half-open range on createdAt: a date (midnight UTC) or a date-time with its zone; default: 30 days before to');
 export const TO = instant('End of the range, excluded; default: now');
+/** An instant in the past, checked against the clock by the route that reads it. */
+export const AS_OF = instant('An instant in the past: a date (midnight UTC) or a date-time with its zone');
 export const MIN_VERSION = wholeNumber(
   1,
   999_999_999,

@@ -37,17 +37,23 @@ export const ORDER_VIEW = z
   .object({ ...ORDER_FIELDS, items: z.array(ORDER_LINE_ANSWER).optional() })
   .meta({ id: 'OrderView', description: 'An order from the read model (no line items); with consistency=strong, the Order' });
 
+const NEXT_CURSOR = z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page' });
+
 export const ORDER_PAGE = z
   .object({
     orders: z.array(ORDER_VIEW),
-    nextCursor: z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page' }),
+    nextCursor: NEXT_CURSOR,
   })
   .meta({ id: 'OrderPage' });
+
+/** The instant a past-tense answer speaks of, when a client asked for one. */
+const AS_OF_ANSWER = instant.optional().meta({ description: 'The instant each order was counted as of (asOf), when one was asked for' });
 
 export const STATISTICS = z
   .object({
     from: instant,
     to: instant,
+    asOf: AS_OF_ANSWER,
     totalOrders: count,
     totalRevenue: money(),
     netRevenue: money('Revenue without cancelled orders'),
@@ -55,6 +61,40 @@ export const STATISTICS = z
     ordersByStatus: z.object(Object.fromEntries(ORDER_STATUSES.map((status) => [status, count]))),
   })
   .meta({ id: 'Statistics' });
+
+const EVENT_ENVELOPE = {
+  eventId: z.string().meta({ description: '`<orderId>:<version>`' }),
+  version: z.int().min(1).meta({ description: "The event's place in the order's history: 1, 2, …" }),
+  occurredAt: instant,
+  commandId: z.string().meta({ description: "The command that recorded it (its Idempotency-Key); system:… for the service's own" }),
+  correlationId: z.string(),
+};
+
+export const ORDER_EVENT = z
+  .discriminatedUnion('type', [
+    z.object({
+      ...EVENT_ENVELOPE,
+      type: z.literal('OrderCreated'),
+      data: z.object({
+        customerId: z.string(),
+        customerName: z.string(),
+        customerNameGiven: z.boolean().meta({ description: 'Whether the client gave the name (false: the service filled it in)' }),
+        items: z.array(ORDER_LINE_ANSWER),
+        total: money(),
+      }),
+    }),
+    z.object({ ...EVENT_ENVELOPE, type: z.literal('OrderStatusChanged'), data: z.object({ oldStatus: ORDER_STATUS, newStatus: ORDER_STATUS }) }),
+    z.object({ ...EVENT_ENVELOPE, type: z.literal('OrderCancelled'), data: z.object({ previousStatus: ORDER_STATUS, reason: z.string() }) }),
+  ])
+  .meta({ id: 'OrderEvent', description: 'One event of the event log; data is its payload' });
+
+export const ORDER_EVENT_PAGE = z
+  .object({
+    orderId: z.string(),
+    events: z.array(ORDER_EVENT),
+    nextCursor: NEXT_CURSOR,
+  })
+  .meta({ id: 'OrderEventPage' });
 
 export const ACCEPTED = z.object({ orderId: z.string(), commandId: z.string() }).meta({ id: 'Accepted' });
 
@@ -111,6 +151,7 @@ export const REVENUE_SERIES = z
   .object({
     from: instant,
     to: instant,
+    asOf: AS_OF_ANSWER,
     granularity: z.enum(['hour', 'day', 'month']),
     buckets: z.array(z.object({ start: instant, orders: count, cancelledOrders: count, totalRevenue: money(), netRevenue: money() })),
   })
