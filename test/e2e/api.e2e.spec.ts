@@ -383,6 +383,81 @@ describe('GET /stats/orders', () => {
   });
 });
 
+describe("the past: an order's events, the order and the statistics as of a past instant", () => {
+  const pause = () => new Promise((resolve) => setTimeout(resolve, 30));
+  let orderId: string;
+  let events: Array<{ type: string; version: number; occurredAt: string; commandId: string; correlationId: string; data: Record<string, unknown> }>;
+
+  beforeAll(async () => {
+    orderId = (await created()).orderId;
+    // Apart in time, so that an instant between two events exists.
+    await pause();
+    expect((await post(`/orders/${orderId}/status`, { status: 'CONFIRMED' }, { 'idempotency-key': `${orderId}-confirm` })).status).toBe(200);
+    await pause();
+    expect((await post(`/orders/${orderId}/cancel`, { reason: 'found it cheaper' }, { 'x-correlation-id': `${orderId}-corr` })).status).toBe(200);
+    events = (await get(`/orders/${orderId}/events`)).body.events;
+  });
+
+  it("GET /orders/:orderId/events answers the order's events from the event log, in version order", async () => {
+    expect(events.map(({ type, version }) => [type, version])).toEqual([
+      ['OrderCreated', 1],
+      ['OrderStatusChanged', 2],
+      ['OrderCancelled', 3],
+    ]);
+    expect(events[0].data).toMatchObject({ total: 109.97, items: [{ productId: 'prod-1', quantity: 2, price: 29.99 }, expect.any(Object)] });
+    expect(events[1]).toMatchObject({ commandId: `${orderId}-confirm`, data: { oldStatus: 'PENDING', newStatus: 'CONFIRMED' } });
+    expect(events[2]).toMatchObject({ correlationId: `${orderId}-corr`, data: { previousStatus: 'CONFIRMED', reason: 'found it cheaper' } });
+    expect(Date.parse(events[1].occurredAt)).toBeLessThan(Date.parse(events[2].occurredAt));
+  });
+
+  it('pages the events with the cursor it issued', async () => {
+    const first = await get(`/orders/${orderId}/events?limit=2`);
+    expect(first.body.events).toHaveLength(2);
+    const second = await get(`/orders/${orderId}/events?limit=2&cursor=${first.body.nextCursor}`);
+    expect([second.body.events.map((event: { version: number }) => event.version), second.body.nextCursor]).toEqual([[3], null]);
+  });
+
+  it('GET /orders/:orderId?asOf= answers the order as it stood then, folded from its events', async () => {
+    const justBeforeCancel = new Date(Date.parse(events[2].occurredAt) - 1).toISOString();
+    const then = await get(`/orders/${orderId}?asOf=${justBeforeCancel}`);
+    expect(then.status).toBe(200);
+    expect(then.body).toMatchObject({ orderId, status: 'CONFIRMED', version: 2, total: 109.97, itemCount: 2, updatedAt: events[1].occurredAt });
+    expect((await get(`/orders/${orderId}?asOf=${events[2].occurredAt}`)).body).toMatchObject({ status: 'CANCELLED', version: 3 });
+  });
+
+  it('GET /stats/orders and /analytics/revenue with asOf count a later cancellation as not cancelled', async () => {
+    const createdAt = Date.parse(events[0].occurredAt);
+    const range = `from=${new Date(createdAt).toISOString()}&to=${new Date(createdAt + 1).toISOString()}`;
+    const asOf = new Date(Date.parse(events[2].occurredAt) - 1).toISOString();
+    const then = await get(`/stats/orders?${range}&asOf=${asOf}`);
+    expect(then.body).toMatchObject({ asOf, totalOrders: 1, netRevenue: 109.97, ordersByStatus: { CONFIRMED: 1, CANCELLED: 0 } });
+    await readModelAt(orderId, 3);
+    expect((await get(`/stats/orders?${range}`)).body).toMatchObject({ totalOrders: 1, netRevenue: 0, ordersByStatus: { CANCELLED: 1 } });
+    const revenue = await get(`/analytics/revenue?${range}&granularity=hour&asOf=${asOf}`);
+    expect(revenue.body.buckets).toEqual([expect.objectContaining({ orders: 1, cancelledOrders: 0, netRevenue: 109.97 })]);
+  });
+
+  it('answers 404 before the order existed and for an unknown order, 400 for a future or malformed instant and a foreign cursor', async () => {
+    const beforeIt = new Date(Date.parse(events[0].occurredAt) - 1).toISOString();
+    expectProblem(await get(`/orders/${orderId}?asOf=${beforeIt}`), 404, 'ORDER_NOT_FOUND');
+    expectProblem(await get(`/orders/${orderId}/events?asOf=${beforeIt}`), 404, 'ORDER_NOT_FOUND');
+    expectProblem(await get(`/orders/${unique('none')}/events`), 404, 'ORDER_NOT_FOUND');
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    for (const path of [`/orders/${orderId}?asOf=${future}`, `/stats/orders?asOf=${future}`, `/orders/${orderId}?asOf=last-week`]) {
+      const reply = await get(path);
+      expectProblem(reply, 400, 'VALIDATION_FAILED');
+      expect(reply.body.errors.map((error: { field: string }) => error.field)).toEqual(['asOf']);
+    }
+    const other = (await created()).orderId;
+    await post(`/orders/${other}/status`, { status: 'CONFIRMED' });
+    const othersCursor = (await get(`/orders/${other}/events?limit=1`)).body.nextCursor;
+    expect(typeof othersCursor).toBe('string');
+    const foreign = await get(`/orders/${orderId}/events?cursor=${othersCursor}`);
+    expectProblem(foreign, 400, 'VALIDATION_FAILED');
+    expect(foreign.body.errors).toEqual([{ field: 'cursor', message: 'is not a cursor this API issued for this order' }]);
+  });
+});
+
 describe('the rest of the contract', () => {
   it('answers /healthz and /readyz', async () => {
     expect((await get('/healthz')).body).toEqual({ status: 'ok' });
