@@ -61,6 +61,22 @@ it('prints the API answer as JSON with --json, for scripts', async () => {
   expect(JSON.parse(stats.out)).toMatchObject({ totalOrders: expect.any(Number), ordersByStatus: expect.any(Object) });
 });
 
+it("prints an order's history, now and as of a past instant, for people and with --json", async () => {
+  const orderId = `cli-${randomUUID().slice(0, 8)}`;
+  await cli('create', '--order', orderId, '--customer', 'c', '--item', 'p:1:5', '--idempotency-key', `${orderId}-create`);
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  await cli('cancel', orderId, '--reason', 'too slow', '--idempotency-key', `${orderId}-cancel`);
+  const now = await cli('history', orderId);
+  expect(now).toMatchObject({ code: 0, err: '' });
+  expect(now.out).toContain(`${orderId}  CANCELLED  5.00  (version 2)`);
+  expect(now.out).toContain(`PENDING → CANCELLED: too slow  (command ${orderId}-cancel)`);
+
+  const { events } = JSON.parse((await cli('history', orderId, '--json')).out);
+  expect(events.map((event: { type: string }) => event.type)).toEqual(['OrderCreated', 'OrderCancelled']);
+  const then = await cli('history', orderId, '--as-of', events[0].occurredAt, '--json');
+  expect(JSON.parse(then.out)).toMatchObject({ order: { status: 'PENDING', version: 1, items: [{ productId: 'p' }] }, events: [events[0]] });
+});
+
 it("refuses bad input with the API's own message, before sending anything (exit 2)", async () => {
   const orderId = `cli-${randomUUID().slice(0, 8)}`;
   const local = await cli('create', '--order', orderId, '--customer', 'c', '--item', 'p:0:1.999');
