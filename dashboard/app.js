@@ -27,6 +27,7 @@
     if (text instanceof Node) td.appendChild(text);
     else td.textContent = text;
     row.appendChild(td);
+    return td;
   }
   function showError(message) {
     $('error').textContent = message;
@@ -51,11 +52,26 @@
     $('content').hidden = true;
   }
 
-  function orderLink(orderId) {
-    if (!config.temporalUiUrl) return document.createTextNode(orderId);
+  function link(href, text, className) {
     var a = document.createElement('a');
-    a.href = config.temporalUiUrl + '/namespaces/' + encodeURIComponent(config.namespace) + '/workflows/' + encodeURIComponent('order-' + orderId);
-    a.textContent = orderId;
+    a.href = href;
+    a.textContent = text;
+    a.className = className;
+    return a;
+  }
+
+  // The order's own page here: /#order=<orderId>.
+  function orderLink(orderId) {
+    return link('#order=' + encodeURIComponent(orderId), orderId, 'order-link');
+  }
+
+  function workflowLink(orderId, text) {
+    if (!config.temporalUiUrl) return document.createTextNode('–');
+    var a = link(
+      config.temporalUiUrl + '/namespaces/' + encodeURIComponent(config.namespace) + '/workflows/' + encodeURIComponent('order-' + orderId),
+      text,
+      'workflow-link',
+    );
     a.title = 'Open the order workflow in the Temporal Web UI';
     a.target = '_blank';
     a.rel = 'noopener';
@@ -77,6 +93,7 @@
       cell(row, order.status);
       cell(row, money(order.total), 'amount');
       cell(row, new Date(order.createdAt).toLocaleString());
+      cell(row, workflowLink(order.orderId, 'open ↗'));
     });
   }
 
@@ -121,6 +138,7 @@
       return Promise.resolve();
     }
     $('key-form').hidden = true;
+    $('order-page').hidden = true;
     var from = new Date($('from').value + 'T00:00:00Z');
     var to = new Date($('to').value + 'T00:00:00Z');
     to.setUTCDate(to.getUTCDate() + 1); // the chosen end day included
@@ -174,24 +192,110 @@
       });
   }
 
+  // What an event changed, in a few words.
+  function change(event) {
+    var data = event.data;
+    if (event.type === 'OrderCreated') {
+      var lines = data.items.length + (data.items.length === 1 ? ' line' : ' lines');
+      return 'created: ' + lines + ', ' + money(data.total) + ', for ' + data.customerName + ' (' + data.customerId + ')';
+    }
+    if (event.type === 'OrderStatusChanged') return data.oldStatus + ' → ' + data.newStatus;
+    if (event.type === 'OrderCancelled') return data.previousStatus + ' → CANCELLED: ' + data.reason;
+    return event.type;
+  }
+
+  // Every event of an order, page after page.
+  function allEvents(orderId, cursor, gathered) {
+    var path = '/orders/' + encodeURIComponent(orderId) + '/events?limit=200' + (cursor ? '&cursor=' + encodeURIComponent(cursor) : '');
+    return api(path).then(function (page) {
+      var events = (gathered || []).concat(page.events);
+      return page.nextCursor ? allEvents(orderId, page.nextCursor, events) : events;
+    });
+  }
+
+  function fillOrderPage(order, events) {
+    $('order-id').textContent = order.orderId;
+    $('order-status').textContent = order.status;
+    $('order-total').textContent = money(order.total);
+    $('order-customer').textContent = order.customerName + ' (' + order.customerId + ')';
+    $('order-created').textContent = new Date(order.createdAt).toLocaleString();
+    $('order-updated').textContent = new Date(order.updatedAt).toLocaleString();
+    $('order-version').textContent = order.version;
+    var created = events.filter(function (event) {
+      return event.type === 'OrderCreated';
+    })[0];
+    $('order-items').replaceChildren();
+    (created ? created.data.items : []).forEach(function (item) {
+      var li = document.createElement('li');
+      li.textContent = item.quantity + ' × ' + (item.productName || item.productId) + ' at ' + money(item.price);
+      $('order-items').appendChild(li);
+    });
+    $('order-workflow').replaceChildren(workflowLink(order.orderId, 'Open the workflow in the Temporal Web UI ↗'));
+    var tbody = $('timeline').tBodies[0];
+    tbody.replaceChildren();
+    events.forEach(function (event) {
+      var row = tbody.insertRow();
+      row.dataset.version = event.version;
+      cell(row, new Date(event.occurredAt).toLocaleString()).title = event.occurredAt;
+      cell(row, event.type);
+      cell(row, change(event));
+      cell(row, event.commandId);
+    });
+  }
+
+  // An order's page: its current state, its events and a link to its workflow.
+  function showOrder(orderId) {
+    if (!key) {
+      askForKey();
+      return Promise.resolve();
+    }
+    $('key-form').hidden = true;
+    $('content').hidden = true;
+    $('order-page').hidden = false;
+    $('order-page').dataset.ready = 'false';
+    return Promise.all([api('/orders/' + encodeURIComponent(orderId)), allEvents(orderId)])
+      .then(function (answers) {
+        fillOrderPage(answers[0], answers[1]);
+        showError('');
+        $('order-page').dataset.ready = 'true';
+      })
+      .catch(function (error) {
+        showError(error.message);
+      });
+  }
+
+  // The page the address asks for: an order's (#order=<orderId>), or the dashboard.
+  function show() {
+    var asked = /^#order=(.+)$/.exec(location.hash);
+    return asked ? showOrder(decodeURIComponent(asked[1])) : refresh();
+  }
+
   var today = new Date();
   var monthAgo = new Date(today.getTime() - 29 * 24 * 3600 * 1000);
   $('from').value = day(monthAgo);
   $('to').value = day(today);
+  // Back from an order's page to the dashboard, as a new entry of the tab's history.
+  function toDashboard() {
+    if (location.hash) history.pushState(null, '', location.pathname + location.search);
+    return refresh();
+  }
+
   $('range').addEventListener('submit', function (event) {
     event.preventDefault();
-    refresh();
+    toDashboard();
   });
   $('search').addEventListener('submit', function (event) {
     event.preventDefault();
+    if (!$('order-page').hidden) toDashboard();
     if ($('query').value.trim()) search($('query').value.trim());
   });
   $('key-form').addEventListener('submit', function (event) {
     event.preventDefault();
     key = $('key').value.trim();
     sessionStorage.setItem('ordersApiKey', key);
-    refresh();
+    show();
   });
+  window.addEventListener('hashchange', show);
   fetch('/dashboard/config.json')
     .then(function (response) {
       return response.json();
@@ -202,5 +306,5 @@
     .catch(function () {
       /* no links to the Web UI then */
     })
-    .then(refresh);
+    .then(show);
 })();

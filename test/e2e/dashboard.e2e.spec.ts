@@ -2,7 +2,8 @@
  * The dashboard in a real browser (Debian's Chromium, driven by playwright-core) against the
  * running service: with a read key it shows the seeded scenario's figures, draws the revenue
  * chart, links the most recent orders to their workflows in the Temporal Web UI, and finds orders
- * by id or customer. A screenshot is saved to test-artifacts/dashboard.png.
+ * by id or customer; each order's page shows its state, its events and a link to its workflow.
+ * Screenshots are saved to test-artifacts/dashboard.png and test-artifacts/order.png.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -102,8 +103,9 @@ it('shows the figures, the chart and the latest orders of the seeded scenario, w
   })()`);
   expect(painted).toBeGreaterThan(1000);
 
-  // The latest orders link to their workflows in the Temporal Web UI.
-  const link = await page.getAttribute(`#recent tr[data-order-id="${ids.pending}"] a`, 'href');
+  // The latest orders link to their own page and to their workflows in the Temporal Web UI.
+  expect(await page.getAttribute(`#recent tr[data-order-id="${ids.pending}"] a.order-link`, 'href')).toBe(`#order=${ids.pending}`);
+  const link = await page.getAttribute(`#recent tr[data-order-id="${ids.pending}"] a.workflow-link`, 'href');
   expect(link).toBe(`http://localhost:${stack.config.temporalUiPort}/namespaces/default/workflows/order-${ids.pending}`);
   expect(await page.locator('#recent tbody tr').count()).toBe(3);
 
@@ -111,6 +113,55 @@ it('shows the figures, the chart and the latest orders of the seeded scenario, w
   await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
   expect(fs.statSync(path.join(ARTIFACTS, 'dashboard.png')).size).toBeGreaterThan(10_000);
   expect(failures).toEqual([]);
+  await page.close();
+});
+
+it("opens an order's page from the most recent orders: its state, its events and its workflow", async () => {
+  const { page, failures, ready } = await open(`${stack.apiUrl}/#key=${TEST_KEYS.read}`);
+  await ready();
+  await page.click(`#recent tr[data-order-id="${ids.shipped}"] a.order-link`);
+  await page.waitForSelector('#order-page[data-ready="true"]', { timeout: 10_000 });
+  expect(await page.isVisible('#content')).toBe(false);
+  expect(await page.textContent('#order-id')).toBe(ids.shipped);
+  expect(await page.textContent('#order-status')).toBe('SHIPPED');
+  expect(await page.textContent('#order-total')).toBe('109.97');
+  expect(await page.textContent('#order-version')).toBe('3');
+  expect(await page.locator('#order-items li').allTextContents()).toEqual(['2 × prod-1 at 29.99', '1 × prod-2 at 49.99']);
+  const cells = async (version: number) => page.locator(`#timeline tr[data-version="${version}"] td`).allTextContents();
+  expect((await cells(1)).slice(1, 3)).toEqual(['OrderCreated', `created: 2 lines, 109.97, for Ada (ada-${run})`]);
+  expect((await cells(2)).slice(1, 3)).toEqual(['OrderStatusChanged', 'PENDING → CONFIRMED']);
+  expect((await cells(3)).slice(1, 3)).toEqual(['OrderStatusChanged', 'CONFIRMED → SHIPPED']);
+  expect((await cells(3))[3]).toMatch(/^[0-9a-f-]{36}$/);
+  expect(await page.getAttribute('#order-workflow a', 'href')).toBe(
+    `http://localhost:${stack.config.temporalUiPort}/namespaces/default/workflows/order-${ids.shipped}`,
+  );
+
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  await page.screenshot({ path: path.join(ARTIFACTS, 'order.png'), fullPage: true });
+  expect(fs.statSync(path.join(ARTIFACTS, 'order.png')).size).toBeGreaterThan(10_000);
+
+  await page.click('#back');
+  await page.waitForSelector('#content:not([hidden])', { timeout: 10_000 });
+  expect(await page.isVisible('#order-page')).toBe(false);
+  expect(failures).toEqual([]);
+  await page.close();
+});
+
+it("opens a found order's page, its cancellation with the reason given", async () => {
+  const { page, ready } = await open(`${stack.apiUrl}/#key=${TEST_KEYS.read}`);
+  await ready();
+  await page.fill('#query', ids.cancelled);
+  await page.click('#search button');
+  await page.click(`#search-results tr[data-order-id="${ids.cancelled}"] a.order-link`);
+  await page.waitForSelector('#order-page[data-ready="true"]', { timeout: 10_000 });
+  expect(await page.textContent('#order-status')).toBe('CANCELLED');
+  expect(await page.locator('#timeline tr[data-version="2"] td').nth(2).textContent()).toBe('PENDING → CANCELLED: changed mind');
+
+  // A search from an order's page goes back to the dashboard with what it found.
+  await page.fill('#query', `ada-${run}`);
+  await page.click('#search button');
+  await page.waitForSelector(`#search-results tr[data-order-id="${ids.pending}"]`, { state: 'visible', timeout: 10_000 });
+  expect(await page.isVisible('#order-page')).toBe(false);
   await page.close();
 });
 
