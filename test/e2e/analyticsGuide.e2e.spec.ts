@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createClient } from '@clickhouse/client';
 import { embeddedClickHousePath } from '../../src/clickhouse/client';
+import { toClickHouseTime } from '../../src/clickhouse/eventLog';
 import { projectRoot } from '../../src/paths';
 import { ClickHouseHttp, serveClickHouseOverHttp } from '../support/clickhouseHttp';
 import { call } from '../support/http';
@@ -47,8 +48,15 @@ it('has at least ten example queries', () => {
   expect(examples.length).toBeGreaterThanOrEqual(10);
 });
 
+/** Values for the placeholders an example has, typed as the placeholder says. */
+function paramsOf(sql: string): Record<string, string> | undefined {
+  const values: Record<string, string> = { orderId, asOf: toClickHouseTime(new Date().toISOString()) };
+  const named = [...sql.matchAll(/\{(\w+):[^}]+\}/g)].map((match) => match[1]);
+  return named.length === 0 ? undefined : Object.fromEntries(named.map((name) => [name, values[name]]));
+}
+
 describe.each(examples.map((sql, index) => [index + 1, sql] as const))('example %i', (_n, sql) => {
-  const params = sql.includes('{orderId:String}') ? { orderId } : undefined;
+  const params = paramsOf(sql);
 
   it('runs through POST /analytics/sql and through the HTTP interface, with the same answer', async () => {
     const reply = await call(stack.apiUrl, 'POST', '/analytics/sql', { json: { sql, params } });
@@ -71,4 +79,18 @@ it('answers the seeded scenario: the history of one order, and the cancellation 
   expect(history.body.rows.map((row: { status: string }) => row.status)).toEqual(['PENDING', 'CONFIRMED', 'SHIPPED']);
   const reasons = await call(stack.apiUrl, 'POST', '/analytics/sql', { json: { sql: examples[9] } });
   expect(reasons.body.rows.map((row: { reason: string }) => row.reason).sort()).toEqual(['found cheaper', 'too slow']);
+});
+
+it('answers every order as it stood at a past instant as GET /stats/orders?asOf= counts them', async () => {
+  const events = (await call(stack.apiUrl, 'GET', `/orders/${orderId}/events`)).body.events;
+  const instants = [Date.parse(events[0].occurredAt) - 1, Date.parse(events[0].occurredAt), Date.parse(events[2].occurredAt), Date.now()];
+  for (const at of instants) {
+    const asOf = new Date(at).toISOString();
+    const guide = await call(stack.apiUrl, 'POST', '/analytics/sql', { json: { sql: examples[11], params: { asOf: toClickHouseTime(asOf) } } });
+    expect(guide.status).toBe(200);
+    const byStatus = Object.fromEntries(guide.body.rows.map((row: { status: string; orders: number }) => [row.status, Number(row.orders)]));
+    const stats = await call(stack.apiUrl, 'GET', `/stats/orders?from=2000-01-01&to=2299-01-01&asOf=${asOf}`);
+    const counted = Object.fromEntries(Object.entries(stats.body.ordersByStatus).filter(([, count]) => count !== 0));
+    expect([asOf, byStatus]).toEqual([asOf, counted]);
+  }
 });
