@@ -5,7 +5,7 @@
  */
 import type { ClickHouse } from './client';
 import { toClickHouseTime } from './eventLog';
-import { ordersAsOf, timeRange } from './history';
+import { AS_OF_SETTINGS, ordersAsOf, timeRange } from './history';
 import { ORDER_COLUMNS, OrderRow, OrderView, toView } from './orderQueries';
 import { ExactAmount, exactAmount } from '../domain/money';
 
@@ -69,7 +69,8 @@ export async function revenueSeries(ch: ClickHouse, from: Date, to: Date, granul
       FROM ${asOf ? ordersAsOf(ch.database) : `${ch.database}.orders_by_created FINAL`}
       WHERE created_at >= {from:DateTime64(3, 'UTC')} AND created_at < {to:DateTime64(3, 'UTC')}
       GROUP BY bucket
-      ORDER BY bucket`,
+      ORDER BY bucket
+      ${asOf ? AS_OF_SETTINGS : ''}`,
     query_params: timeRange(from, to, asOf),
     format: 'JSONEachRow',
   });

@@ -94,17 +94,24 @@ export function decodeEventCursor(cursor: string): EventPosition | undefined {
  * latest event by then carries the order as that event left it. An order created after {asOf}
  * has no event by then, so it is not there; an order cancelled after {asOf} is there as it was.
  * Its events occur at or after its creation, so `occurred_at >= {from}` keeps the read to the
- * log's partitions from {from} to {asOf}.
+ * log's partitions from {from} to {asOf}. The log's columns are named through its alias, which
+ * the subquery's own names (created_at, status, total) would otherwise hide.
  */
 export function ordersAsOf(db: string): string {
   return `(
-    SELECT order_id, created_at, argMax(status, version) AS status, argMax(total, version) AS total
-    FROM ${db}.order_events
-    WHERE occurred_at >= {from:DateTime64(3, 'UTC')} AND occurred_at <= {asOf:DateTime64(3, 'UTC')}
-      AND created_at >= {from:DateTime64(3, 'UTC')} AND created_at < {to:DateTime64(3, 'UTC')}
-    GROUP BY order_id, created_at
+    SELECT order_id, any(e.created_at) AS created_at, argMax(e.status, e.version) AS status, argMax(e.total, e.version) AS total
+    FROM ${db}.order_events AS e
+    WHERE e.occurred_at >= {from:DateTime64(3, 'UTC')} AND e.occurred_at <= {asOf:DateTime64(3, 'UTC')}
+      AND e.created_at >= {from:DateTime64(3, 'UTC')} AND e.created_at < {to:DateTime64(3, 'UTC')}
+    GROUP BY order_id
   )`;
 }
+
+/**
+ * For a query over `ordersAsOf`: the log is sorted by order, so its events are grouped as they
+ * are read, without a hash table of every order of the range.
+ */
+export const AS_OF_SETTINGS = 'SETTINGS optimize_aggregation_in_order = 1';
 
 /** The parameters of a query over [from, to), as of `asOf` when given. */
 export function timeRange(from: Date, to: Date, asOf?: Date): Record<string, string> {

@@ -5,7 +5,7 @@
 import type { ClickHouse } from './client';
 import { decodePosition, encodePosition } from './cursors';
 import { fromClickHouseTime, toClickHouseTime } from './eventLog';
-import { ordersAsOf, timeRange } from './history';
+import { AS_OF_SETTINGS, ordersAsOf, timeRange } from './history';
 import { averageAmount, centsFromDecimalString, ExactAmount, exactAmount, toAmount } from '../domain/money';
 import { ORDER_STATUSES, OrderSnapshot, OrderStatus } from '../domain/order';
 
@@ -151,7 +151,8 @@ export async function orderStatistics(ch: ClickHouse, from: Date, to: Date, asOf
     `SELECT count() AS orders, toString(sum(total)) AS total_revenue, toString(sumIf(total, status != 'CANCELLED')) AS net_revenue,
        sumMap(map(status, toUInt64(1))) AS by_status
      FROM ${asOf ? ordersAsOf(ch.database) : `${ch.database}.orders_by_created FINAL`}
-     WHERE created_at >= {from:DateTime64(3, 'UTC')} AND created_at < {to:DateTime64(3, 'UTC')}`,
+     WHERE created_at >= {from:DateTime64(3, 'UTC')} AND created_at < {to:DateTime64(3, 'UTC')}
+     ${asOf ? AS_OF_SETTINGS : ''}`,
     timeRange(from, to, asOf),
   );
   const totalOrders = Number(row.orders);
