@@ -148,6 +148,8 @@ function queryPlan(orders: number, iterations: number, year: number): QueryPlan 
     byCustomer: Array.from({ length: iterations }, (_, i) => generatedCustomerId(pick(i, 29) % customers)),
     statusPage: Array.from({ length: iterations }, (_, i) => ORDER_STATUSES[i % ORDER_STATUSES.length]),
     statsMonth: months,
+    // As the month stood when it ended: its later changes are in the log, and left out.
+    statsMonthAsOf: months.map(([from, to]) => [from, to, to] as [string, string, string]),
     statsYear: Array.from({ length: Math.max(3, Math.floor(iterations / 10)) }, () => [`${year}-01-01`, `${year + 1}-01-01`] as [string, string]),
   };
 }
@@ -161,18 +163,26 @@ function httpRoute(kind: QueryKind, parameter: QueryPlan[QueryKind][number]): st
     case 'statusPage':
       return `/orders?status=${parameter as string}&limit=50`;
     default: {
-      const [from, to] = parameter as [string, string];
-      return `/stats/orders?from=${from}&to=${to}`;
+      const [from, to, asOf] = parameter as [string, string, string?];
+      return `/stats/orders?from=${from}&to=${to}${asOf === undefined ? '' : `&asOf=${asOf}`}`;
     }
   }
 }
 
-const QUERY_TARGETS: Record<QueryKind, number | undefined> = { byId: 20, byCustomer: 30, statusPage: 100, statsMonth: 250, statsYear: undefined };
+const QUERY_TARGETS: Record<QueryKind, number | undefined> = {
+  byId: 20,
+  byCustomer: 30,
+  statusPage: 100,
+  statsMonth: 250,
+  statsMonthAsOf: 500,
+  statsYear: undefined,
+};
 const QUERY_NAMES: Record<QueryKind, string> = {
   byId: 'order by id',
   byCustomer: 'orders by customer',
   statusPage: 'first page by status',
   statsMonth: 'statistics, one month',
+  statsMonthAsOf: 'statistics, one month, as of a past instant',
   statsYear: 'statistics, whole year',
 };
 

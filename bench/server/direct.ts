@@ -11,6 +11,8 @@ export interface QueryPlan {
   byCustomer: string[];
   statusPage: OrderStatus[];
   statsMonth: Array<[string, string]>;
+  /** A month's statistics, each order as it stood at the instant given third. */
+  statsMonthAsOf: Array<[string, string, string]>;
   statsYear: Array<[string, string]>;
 }
 
@@ -28,9 +30,10 @@ export function runQuery(ch: ClickHouse, kind: QueryKind, parameter: QueryPlan[Q
     case 'statusPage':
       return listOrders(ch, { status: parameter as OrderStatus, limit: 50 });
     case 'statsMonth':
+    case 'statsMonthAsOf':
     case 'statsYear': {
-      const [from, to] = parameter as [string, string];
-      return orderStatistics(ch, new Date(from), new Date(to));
+      const [from, to, asOf] = parameter as [string, string, string?];
+      return orderStatistics(ch, new Date(from), new Date(to), asOf === undefined ? undefined : new Date(asOf));
     }
     default: {
       const unknown: never = kind;

@@ -33,6 +33,7 @@ it('runs every scenario and writes latest.json with machine, commit, settings an
       /orders by customer$/,
       /first page by status$/,
       /statistics, one month$/,
+      /statistics, one month, as of a past instant$/,
       /statistics, whole year$/,
     ]) {
       expect(names.some((name) => expected.test(name))).toBe(true);
