@@ -232,13 +232,13 @@ describe('hostile paths and query strings', () => {
 
   it('GET routes with hostile ids never fail on the server side', async () => {
     await fc.assert(
-      fc.asyncProperty(segment, segment, fc.constantFrom('order', 'command', 'customer'), async (first, second, route) => {
-        const path =
-          route === 'order'
-            ? `/orders/${encodeURIComponent(first)}`
-            : route === 'command'
-              ? `/orders/${encodeURIComponent(first)}/commands/${encodeURIComponent(second)}`
-              : `/customers/${encodeURIComponent(first)}/orders`;
+      fc.asyncProperty(segment, segment, fc.constantFrom('order', 'events', 'command', 'customer'), async (first, second, route) => {
+        const path = {
+          order: `/orders/${encodeURIComponent(first)}`,
+          events: `/orders/${encodeURIComponent(first)}/events`,
+          command: `/orders/${encodeURIComponent(first)}/commands/${encodeURIComponent(second)}`,
+          customer: `/customers/${encodeURIComponent(first)}/orders`,
+        }[route];
         expectNoServerError(await call(stack.apiUrl, 'GET', path), `GET ${path.slice(0, 200)}`);
       }),
       { numRuns: RUNS },
@@ -249,8 +249,10 @@ describe('hostile paths and query strings', () => {
     const routes: Array<[string, string[]]> = [
       ['/orders', ['status', 'limit', 'cursor']],
       ['/customers/hostile-customer/orders', ['limit', 'cursor']],
-      [`/orders/${seeded}`, ['minVersion', 'consistency']],
-      ['/stats/orders', ['from', 'to']],
+      [`/orders/${seeded}`, ['minVersion', 'consistency', 'asOf']],
+      [`/orders/${seeded}/events`, ['limit', 'cursor', 'asOf']],
+      ['/stats/orders', ['from', 'to', 'asOf']],
+      ['/analytics/revenue', ['from', 'granularity', 'asOf']],
     ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...routes), fc.nat(), queryValue, fc.boolean(), async ([route, names], pick, value, twice) => {
@@ -263,7 +265,7 @@ describe('hostile paths and query strings', () => {
         // minVersion waits for the read model, at most 5 s; nothing else should take long.
         if (name !== 'minVersion' && Date.now() - started > 10_000) throw new Error(`GET ${route}?${query.slice(0, 100)} took ${Date.now() - started} ms`);
       }),
-      { numRuns: RUNS, examples: [[routes[3], 0, '2026-06-01', false]] },
+      { numRuns: RUNS, examples: [[routes[4], 0, '2026-06-01', false]] },
     );
   });
 
