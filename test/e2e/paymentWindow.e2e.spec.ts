@@ -63,6 +63,12 @@ it('cancels an order left PENDING though the service restarted meanwhile without
     { version: 2, event_type: 'OrderCancelled', command_id: PAYMENT_WINDOW_COMMAND_ID },
   ]);
   expect(JSON.parse(events[1].payload)).toEqual({ previousStatus: 'PENDING', reason: `payment window expired at ${deadline}` });
+  // Its history names the service as the cancellation's author.
+  expect((await call(stack.apiUrl, 'GET', `/orders/${windowed}/events`)).body.events[1]).toMatchObject({
+    type: 'OrderCancelled',
+    commandId: PAYMENT_WINDOW_COMMAND_ID,
+    data: { previousStatus: 'PENDING', reason: `payment window expired at ${deadline}` },
+  });
   expect((await call(stack.apiUrl, 'GET', `/orders/${windowed}/commands/${PAYMENT_WINDOW_COMMAND_ID}`)).body).toMatchObject({
     commandId: PAYMENT_WINDOW_COMMAND_ID,
     accepted: true,
