@@ -78,6 +78,21 @@
     return a;
   }
 
+  // The columns of every table of orders, as fillOrders fills them.
+  var ORDER_COLUMNS = [['Order'], ['Customer'], ['Status'], ['Total', 'amount'], ['Created'], ['Workflow']];
+
+  function addOrderHeads() {
+    document.querySelectorAll('table.orders').forEach(function (table) {
+      var row = table.createTHead().insertRow();
+      ORDER_COLUMNS.forEach(function (column) {
+        var th = document.createElement('th');
+        th.textContent = column[0];
+        if (column[1]) th.className = column[1];
+        row.appendChild(th);
+      });
+    });
+  }
+
   function fillOrders(tbody, orders) {
     tbody.replaceChildren();
     if (orders.length === 0) {
@@ -213,14 +228,31 @@
     });
   }
 
+  // What an order's page shows of its state: a label, the field's id, and its text.
+  function stateOf(order) {
+    return [
+      ['Status', 'status', order.status],
+      ['Total', 'total', money(order.total)],
+      ['Customer', 'customer', order.customerName + ' (' + order.customerId + ')'],
+      ['Created', 'created', new Date(order.createdAt).toLocaleString()],
+      ['Updated', 'updated', new Date(order.updatedAt).toLocaleString()],
+      ['Version', 'version', String(order.version)],
+    ];
+  }
+
   function fillOrderPage(order, events) {
     $('order-id').textContent = order.orderId;
-    $('order-status').textContent = order.status;
-    $('order-total').textContent = money(order.total);
-    $('order-customer').textContent = order.customerName + ' (' + order.customerId + ')';
-    $('order-created').textContent = new Date(order.createdAt).toLocaleString();
-    $('order-updated').textContent = new Date(order.updatedAt).toLocaleString();
-    $('order-version').textContent = order.version;
+    $('order-state').replaceChildren();
+    stateOf(order).forEach(function (field) {
+      var entry = document.createElement('div');
+      var label = document.createElement('dt');
+      var value = document.createElement('dd');
+      label.textContent = field[0];
+      value.id = 'order-' + field[1];
+      value.textContent = field[2];
+      entry.append(label, value);
+      $('order-state').appendChild(entry);
+    });
     var created = events.filter(function (event) {
       return event.type === 'OrderCreated';
     })[0];
@@ -270,6 +302,7 @@
     return asked ? showOrder(decodeURIComponent(asked[1])) : refresh();
   }
 
+  addOrderHeads();
   var today = new Date();
   var monthAgo = new Date(today.getTime() - 29 * 24 * 3600 * 1000);
   $('from').value = day(monthAgo);
