@@ -47,6 +47,8 @@ export function createActivities({ eventLog, refusedEvents, log, metrics }: Acti
           throw error;
         }
         const refused = events.find(({ event }) => event.eventId === error.eventId)!;
+        // The log took the events before the refused one: the held event too, when it is not the one refused again.
+        if (held && held.eventId !== error.eventId) await refusedEvents.redelivered(held.eventId);
         await refusedEvents.record(refused, error.reason);
         metrics?.eventsRefused.inc();
         log.error({ ...ids, eventId: error.eventId, reason: error.reason }, 'the event log refused an event; it waits in its workflow for a redelivery');

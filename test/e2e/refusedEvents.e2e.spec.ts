@@ -95,3 +95,42 @@ it('answers a redelivery with nothing to redeliver', async () => {
   expect(reply.status).toBe(202);
   expect(reply.body).toEqual({ asked: [], failed: [], remaining: 0 });
 });
+
+/** The events /readyz names as waiting for a redelivery, of one order. */
+async function waitingOf(orderId: string): Promise<string[]> {
+  const { detail } = (await call(stack.apiUrl, 'GET', '/readyz')).body;
+  return (detail?.refusedEvents.oldest ?? [])
+    .filter((event: { orderId: string }) => event.orderId === orderId)
+    .map((event: { eventId: string }) => event.eventId);
+}
+
+describe('when a redelivery writes the held event and the log refuses a later one', () => {
+  const partly = `partly-${Date.now()}`;
+  const constraint = (name: string, check: string) =>
+    stack.ch.client.command({ query: `ALTER TABLE ${stack.ch.database}.order_events ADD CONSTRAINT ${name} CHECK NOT (order_id = '${partly}' AND ${check})` });
+  const drop = (name: string) => stack.ch.client.command({ query: `ALTER TABLE ${stack.ch.database}.order_events DROP CONSTRAINT ${name}` });
+
+  it('reports only the later one as waiting, and the held one as redelivered', async () => {
+    await constraint('refuses_its_creation', 'version = 1');
+    await constraint('refuses_its_cancellation', "event_type = 'OrderCancelled'");
+    expect((await call(stack.apiUrl, 'POST', '/orders', { json: order(partly) })).status).toBe(201);
+    expect((await call(stack.apiUrl, 'POST', `/orders/${partly}/cancel`, { json: { reason: 'held' } })).status).toBe(200);
+    await eventually(async () => ((await waitingOf(partly)).length > 0 ? true : undefined), 20_000, 'the creation to be refused');
+    expect(await waitingOf(partly)).toEqual([`${partly}:1`]);
+
+    // Only the first cause is fixed: the creation goes in, the cancellation is refused in its turn.
+    await drop('refuses_its_creation');
+    expect((await call(stack.apiUrl, 'POST', '/admin/events/redeliver')).status).toBe(202);
+    await eventually(async () => ((await waitingOf(partly)).includes(`${partly}:2`) ? true : undefined), 20_000, 'the cancellation to be refused');
+    expect(await logged(partly)).toEqual([1]);
+    expect(await waitingOf(partly)).toEqual([`${partly}:2`]);
+    expect(await metric('orders_events_awaiting_redelivery')).toBe(1);
+
+    await drop('refuses_its_cancellation');
+    expect((await call(stack.apiUrl, 'POST', '/admin/events/redeliver')).body).toMatchObject({ asked: [{ eventId: `${partly}:2` }], failed: [] });
+    await temporal.workflow.getHandle(orderWorkflowId(partly)).result();
+    expect(await logged(partly)).toEqual([1, 2]);
+    expect(await metric('orders_events_awaiting_redelivery')).toBe(0);
+    expect((await call(stack.apiUrl, 'GET', '/readyz')).body.detail).toBeUndefined();
+  }, 90_000);
+});
