@@ -28,8 +28,10 @@ const { deliverOrderEvents } = proxyActivities<ReturnType<typeof createActivitie
 export class Outbox {
   private readonly events: RecordedEvent[];
   private held: EventRefusal | undefined;
-  /** Deliver without waiting for a receipt: no caller will append (a signal), or an operator asked. */
+  /** Deliver without waiting for a receipt: no caller will append (a signal's events). */
   private now = false;
+  /** An operator fixed the cause of the refusal and asked for the held events again. */
+  private redeliveryAsked = false;
 
   constructor(events: RecordedEvent[] = [], refusal?: EventRefusal) {
     this.events = events;
@@ -40,9 +42,9 @@ export class Outbox {
     return this.events.length === 0;
   }
 
-  /** Events wait to be delivered, and no refusal holds them. */
+  /** Events wait to be delivered, and no refusal holds them, or an operator asked for them again. */
   get isDue(): boolean {
-    return this.events.length > 0 && (this.held === undefined || this.now);
+    return this.events.length > 0 && (this.held === undefined || this.redeliveryAsked);
   }
 
   /** The refusal holding the outbox, if the event log refused its oldest event. */
@@ -73,14 +75,14 @@ export class Outbox {
     return this.held ? [] : this.events.filter(({ event }) => event.version <= version);
   }
 
-  /** Events came with no caller to append them (a signal's). */
+  /** Events came with no caller to append them (a signal's): while a refusal holds the outbox, they wait behind it. */
   deliverSoon(): void {
     this.now = true;
   }
 
-  /** An operator fixed what made the log refuse an event: try again now. */
+  /** An operator fixed what made the log refuse an event: try again now. Only this lifts a hold. */
   redeliver(): void {
-    if (this.held) this.now = true;
+    if (this.held) this.redeliveryAsked = true;
   }
 
   /**
@@ -89,18 +91,23 @@ export class Outbox {
    * timer fires while commands keep coming. False when the delay ran out: the order has settled.
    */
   async receiptWithin(delay: Duration): Promise<boolean> {
-    if (this.now) return false;
+    if (this.deliverAtOnce) return false;
     const oldest = this.events[0];
-    return condition(() => this.now || this.events[0] !== oldest, delay);
+    return condition(() => this.deliverAtOnce || this.events[0] !== oldest, delay);
   }
 
   /** Hands every event to the delivery activity at once; those it wrote, or found written, leave. */
   async deliver(): Promise<void> {
     this.now = false;
+    this.redeliveryAsked = false;
     const batch = this.events.slice();
     const refusal = await deliverOrderEvents(batch, this.held ?? null);
     this.held = refusal ?? undefined;
     this.settle(refusal ? refusal.version - 1 : batch[batch.length - 1].event.version);
+  }
+
+  private get deliverAtOnce(): boolean {
+    return this.now || this.redeliveryAsked;
   }
 
   carry(): { outbox: RecordedEvent[]; refusal?: EventRefusal } {

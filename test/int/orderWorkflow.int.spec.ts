@@ -293,6 +293,37 @@ describe('when the event log refuses an event for good', () => {
     }
   });
 
+  it('keeps holding it when a command arrives as a signal: only a redelivery sends it again', async () => {
+    const command = createCommand();
+    refusing.add(command.orderId);
+    try {
+      await gateway.create(command);
+      const handle = client.workflow.getHandle<typeof orderWorkflow>(orderWorkflowId(command.orderId));
+      await eventually(
+        async () =>
+          (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails?.includes('refused by the event log')
+            ? true
+            : undefined,
+        15_000,
+        'the workflow to hold the refused event',
+      );
+
+      // A signal's events are delivered at once when nothing is held; here they wait behind the refused one.
+      await handle.signal(changeOrderStatusSignal, status(command.orderId, 'CONFIRMED'));
+      // Answered after the signal was taken: any delivery the signal caused is in the history by now.
+      await gateway.cancel(cancel(command.orderId));
+      const deliveries = (await historyEventTypes(handle)).filter((type) => type.includes('ACTIVITY_TASK_SCHEDULED'));
+      expect(deliveries).toHaveLength(1);
+
+      refusing.delete(command.orderId);
+      await gateway.redeliver(command.orderId);
+      await handle.result();
+      expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderStatusChanged', 'OrderCancelled']);
+    } finally {
+      refusing.delete(command.orderId);
+    }
+  });
+
   it('ignores a redelivery asked of an order that holds nothing', async () => {
     const command = createCommand();
     await gateway.create(command);
