@@ -11,7 +11,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, Middleware } from 'koa';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { DomainError } from '../domain/errors';
-import { Access, Role, ROLES } from './route';
+import { Access, reaches, Role, ROLES } from './route';
 
 export interface ApiKeySpec {
   secret: string;
@@ -24,8 +24,6 @@ interface ApiKey {
   /** Safe to log: the first 8 hex digits of the digest. */
   fingerprint: string;
 }
-
-const RANK: Record<Role, number> = { read: 0, write: 1, admin: 2 };
 
 /** `secret` or `secret:role`, comma-separated; a secret without a role is admin. */
 export function parseApiKeys(raw: string): { keys: ApiKeySpec[]; problems: string[] } {
@@ -125,7 +123,7 @@ export function gatekeeper(options: AuthOptions) {
       const key = await authenticate(ctx);
       ctx.state.apiKey = key.fingerprint;
       ctx.state.log = ctx.state.log?.child({ apiKey: key.fingerprint });
-      if (RANK[key.role] < RANK[access]) throw new DomainError('FORBIDDEN', `a ${key.role} key may not do this; it needs a ${access} key`);
+      if (!reaches(key.role, access)) throw new DomainError('FORBIDDEN', `a ${key.role} key may not do this; it needs a ${access} key`);
       await spend(ctx, perKey[key.role], key.fingerprint, 'too many requests for this API key; retry after the time in Retry-After');
       await next();
     };

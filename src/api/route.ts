@@ -8,10 +8,18 @@ import type { Context } from 'koa';
 import type * as z from 'zod';
 import type { ErrorCode } from '../domain/errors';
 
+/** The roles of API keys, from least to most: each may do what the ones before it may. */
 export const ROLES = ['read', 'write', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 /** Who may call a route: any key of at least this role, or anyone (`public`). */
 export type Access = Role | 'public';
+
+const ACCESS_RANK: readonly Access[] = ['public', ...ROLES];
+
+/** Whether a caller of `access` (a key's role, or none: `public`) may call a route open to `needed`. */
+export function reaches(access: Access, needed: Access): boolean {
+  return ACCESS_RANK.indexOf(access) >= ACCESS_RANK.indexOf(needed);
+}
 
 /** One answer of a route, as the document shows it. */
 export interface Answer {

@@ -11,9 +11,7 @@ import { DomainError } from '../domain/errors';
 import type { Gatekeeper } from './auth';
 import { readJsonBody } from './body';
 import { readRequest } from './request';
-import { Access, Contract, MountedRoute, routerPath } from './route';
-
-const RANK: Record<Access, number> = { public: 0, read: 1, write: 2, admin: 3 };
+import { Access, Contract, MountedRoute, reaches, routerPath } from './route';
 
 /** The router as one middleware: the declared routes, then what no route took. */
 export function buildRouter(routes: MountedRoute[], gate: Gatekeeper): Middleware {
@@ -39,7 +37,7 @@ export function buildRouter(routes: MountedRoute[], gate: Gatekeeper): Middlewar
       .path.map((layer) => declared.get(layer))
       .filter((route): route is Contract => route !== undefined);
     // Open paths stay open; anywhere else a key comes first, so that paths are not probed without one.
-    const access = atPath.reduce<Access>((least, route) => (RANK[route.access] < RANK[least] ? route.access : least), atPath.length > 0 ? 'admin' : 'read');
+    const access = atPath.reduce<Access>((least, route) => (reaches(least, route.access) ? route.access : least), atPath.length > 0 ? 'admin' : 'read');
     await gate.admit(access)(ctx, async () => {
       if (atPath.length === 0) throw new DomainError('NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
       const methods = [...new Set(atPath.flatMap((route) => (route.method === 'get' ? ['GET', 'HEAD'] : ['POST'])))];
