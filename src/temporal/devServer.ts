@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { TemporalBinary } from './temporalBinary';
 import { TemporalBinaryNotFound } from './temporalBinary';
-import { ORDER_SEARCH_ATTRIBUTES } from './searchAttributes';
+import { cliTypeName, ORDER_SEARCH_ATTRIBUTES } from './searchAttributes';
 
 export interface DevServerOptions {
   binary: TemporalBinary;
@@ -195,7 +195,7 @@ function devServerArgs(options: DevServerOptions, dbFile: string): string[] {
     '--dynamic-config-value',
     'history.maxInFlightUpdates=500',
   ];
-  for (const key of ORDER_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${key.type === 'DOUBLE' ? 'Double' : 'Keyword'}`);
+  for (const attribute of ORDER_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${attribute.name}=${cliTypeName(attribute)}`);
   for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   return args;
 }

@@ -5,7 +5,6 @@
  */
 import {
   Client,
-  isGrpcServiceError,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
@@ -23,6 +22,7 @@ import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderState } from '..
 import type { orderWorkflow } from '../../workflows/order';
 import * as messages from '../../workflows/messages';
 import type { AppendReceipt, CommandAnswer, CommandOutcome, OrderWorkflowResult } from '../../workflows/messages';
+import { grpcCode, isUnreachable } from './grpcErrors';
 
 type OrderHandle = WorkflowHandle<typeof orderWorkflow>;
 type StatusCommand = ChangeOrderStatus | CancelOrder;
@@ -153,15 +153,6 @@ function outcomeIn(result: OrderWorkflowResult, commandId: string): CommandOutco
   );
 }
 
-function grpcCode(error: unknown): number | undefined {
-  let current: unknown = error;
-  for (let depth = 0; current && depth < 5; depth += 1) {
-    if (isGrpcServiceError(current)) return current.code;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 /** The orderId was used by a workflow that has finished: a create cannot start it again. */
 export function isUsedOrderId(error: unknown): boolean {
   return error instanceof WorkflowExecutionAlreadyStartedError || grpcCode(error) === GrpcStatus.ALREADY_EXISTS;
@@ -200,11 +191,10 @@ export function translate(error: unknown): unknown {
   if (isUpdateTimeout(error)) {
     return new DomainError('UNAVAILABLE', 'the order did not answer in time; retry with the same Idempotency-Key');
   }
-  const code = grpcCode(error);
-  if (code === GrpcStatus.RESOURCE_EXHAUSTED) {
+  if (grpcCode(error) === GrpcStatus.RESOURCE_EXHAUSTED) {
     return new DomainError('UNAVAILABLE', 'the order is busy with other commands; retry with the same Idempotency-Key');
   }
-  if (code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED || code === GrpcStatus.CANCELLED) {
+  if (isUnreachable(error)) {
     return new DomainError('UNAVAILABLE', 'the workflow service is unavailable; retry with the same Idempotency-Key');
   }
   return error;
