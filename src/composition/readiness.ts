@@ -9,14 +9,14 @@ import type { ClickHouse } from '../clickhouse/client';
 import { pingClickHouse } from '../clickhouse/orderQueries';
 import { eventsAwaitingRedelivery } from '../clickhouse/refusedEvents';
 import { schemaIsCurrent } from '../clickhouse/schema';
-import type { ClusterCheck } from '../temporal/clusterCheck';
+import type { ClusterGate } from '../temporal/clusterGate';
 import type { RunningWorker } from '../temporal/worker';
 
 const CHECK_TIMEOUT_MS = 2000;
 /** The refused events `/readyz` names; the rest are counted. */
 const REFUSED_EVENTS_NAMED = 5;
 
-export function readinessOf(client: Client, cluster: ClusterCheck, ch: ClickHouse, worker?: RunningWorker): () => Promise<Readiness> {
+export function readinessOf(client: Client, cluster: ClusterGate, ch: ClickHouse, worker?: RunningWorker): () => Promise<Readiness> {
   let schemaChecked = false;
   const clickhouse = async () => {
     await pingClickHouse(ch);

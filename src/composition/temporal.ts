@@ -6,7 +6,8 @@ import { Client, Connection, defaultGrpcRetryOptions, GrpcRetryOptions, makeGrpc
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { ClusterCheck, clusterTarget } from '../temporal/clusterCheck';
+import { ClusterGate } from '../temporal/clusterGate';
+import { clusterTarget } from '../temporal/operatorCommands';
 import { startDevServer } from '../temporal/devServer';
 import { temporalConnectionOptions, TemporalConnectionOptions } from '../temporal/connectionOptions';
 import { locateTemporalBinary } from '../temporal/temporalBinary';
@@ -54,10 +55,10 @@ export async function startTemporal(config: Config, options: TemporalOptions, st
  * A client for sending to workflows, closed with the service, and the check of its namespace,
  * made now: its commands wait on it (src/temporal/clusterCheck.ts), and readiness reports it.
  */
-export async function connectClient(temporal: Temporal, log: Logger, stops: Stops): Promise<{ client: Client; cluster: ClusterCheck }> {
+export async function connectClient(temporal: Temporal, log: Logger, stops: Stops): Promise<{ client: Client; cluster: ClusterGate }> {
   const connection = await Connection.connect({ ...temporal.connection, interceptors: [makeGrpcRetryInterceptor(temporalRetries())] });
   stops.push('the Temporal client', () => connection.close());
-  const cluster = new ClusterCheck(connection, clusterTarget(temporal.connection, temporal.namespace), log);
+  const cluster = new ClusterGate(connection, clusterTarget(temporal.connection, temporal.namespace), log);
   await cluster.readiness();
   return { client: new Client({ connection, namespace: temporal.namespace, interceptors: { workflow: [cluster.interceptor()] } }), cluster };
 }

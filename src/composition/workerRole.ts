@@ -4,7 +4,7 @@ import type { WorkerOptions } from '@temporalio/worker';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
 import type { Metrics } from '../metrics';
-import { checkClusterForWorker } from '../temporal/clusterCheck';
+import { checkClusterForWorker } from '../temporal/clusterGate';
 import { builtBundlePath, builtWorkflowBundle, RunningWorker, startOrderWorker, workflowsPath } from '../temporal/worker';
 import { projectRoot } from '../paths';
 import type { Storage } from './storage';

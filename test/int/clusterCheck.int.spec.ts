@@ -11,7 +11,8 @@ import { Client, Connection } from '@temporalio/client';
 import { TypedSearchAttributes } from '@temporalio/common';
 import { DomainError } from '../../src/domain/errors';
 import { silentLogger } from '../../src/logger';
-import { checkClusterForWorker, ClusterCheck, ClusterState, prepareCluster } from '../../src/temporal/clusterCheck';
+import { ClusterState, prepareCluster } from '../../src/temporal/clusterCheck';
+import { checkClusterForWorker, ClusterGate } from '../../src/temporal/clusterGate';
 import { DevServer, startDevServer } from '../../src/temporal/devServer';
 import { CUSTOMER_ID_ATTRIBUTE, ORDER_STATUS_ATTRIBUTE, ORDER_TOTAL_ATTRIBUTE } from '../../workflows/messages';
 import { eventually, freePort, temporalCli, tempDir } from '../support/stack';
@@ -82,7 +83,7 @@ describe('when the namespace does not exist', () => {
   });
 
   it('answers a command 503 UNAVAILABLE naming the command, instead of letting Temporal refuse it', async () => {
-    const check = new ClusterCheck(connection, target(namespace), silentLogger());
+    const check = new ClusterGate(connection, target(namespace), silentLogger());
     const client = new Client({ connection, namespace, interceptors: { workflow: [check.interceptor()] } });
     const refused = await startWithOrderAttributes(client).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(DomainError);
@@ -98,7 +99,7 @@ describe('when the namespace does not exist', () => {
   });
 
   it('once the namespace is created, registers the search attributes itself and lets orders start', async () => {
-    const check = new ClusterCheck(connection, target(namespace), silentLogger());
+    const check = new ClusterGate(connection, target(namespace), silentLogger());
     run(notReady(await prepareCluster(connection, target(namespace))).commands[0]);
     await untilReady(namespace);
     expect(await check.readiness()).toBe('ok');
