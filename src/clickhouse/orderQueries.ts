@@ -9,7 +9,7 @@ import { AS_OF_SETTINGS, ordersAsOf, timeRange } from './history';
 import { averageAmount, centsFromDecimalString, ExactAmount, exactAmount, toAmount } from '../domain/money';
 import { ORDER_STATUSES, OrderSnapshot, OrderStatus } from '../domain/order';
 
-/** An order as the read model shows it (DESIGN §4): the write model's order without its items. */
+/** An order as the read model shows it (README.md, "The API"): the write model's order without its items. */
 export type OrderView = Omit<OrderSnapshot, 'items'>;
 
 export interface OrderPage {

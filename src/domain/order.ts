@@ -59,7 +59,7 @@ export interface OrderState {
   cancellationReason?: string;
 }
 
-/** The order as a command response shows it (DESIGN §4). */
+/** The order as a command response shows it (README.md, "The API"). */
 export interface OrderSnapshot {
   orderId: string;
   customerId: string;

@@ -1,5 +1,5 @@
 /**
- * Every row of the HTTP contract (DESIGN §4) over real HTTP, against the whole service: a Temporal
+ * Every row of the HTTP contract (README.md, "The API") over real HTTP, against the whole service: a Temporal
  * dev server, the worker, chDB and the Koa API, as `npm start` runs them.
  */
 import { randomUUID } from 'node:crypto';
