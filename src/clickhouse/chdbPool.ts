@@ -7,7 +7,8 @@
  * So here a session is never used again once a statement on it failed, timed out or was given up
  * by its caller: it is closed (chDB defers the close until the engine is done with it) and a fresh
  * one opened in its place. A statement given up while it runs is also stopped with `KILL QUERY`,
- * found by a mark at the head of its text, so that it does not keep the engine busy. Results of
+ * found by its session's tag (its `log_comment`, which the engine shows beside every statement it
+ * runs), so that it does not keep the engine busy. Results of
  * statements without parameters are streamed block by block; chDB runs statements with parameters
  * one at a time across the whole process and hands them out whole.
  */
@@ -19,8 +20,8 @@ import type { ChdbQueryStream, Session } from 'chdb';
 
 type Params<K extends keyof Connection<Readable>> = Parameters<Connection<Readable>[K]>[0];
 
-/** Opens a session ready for statements (its settings applied). */
-export type OpenSession = () => Promise<Session>;
+/** Opens a session ready for statements (its settings applied), with `tag` as its `log_comment`. */
+export type OpenSession = (tag: string) => Promise<Session>;
 
 /** Settings of ClickHouse's HTTP layer that `@clickhouse/client` may send and chDB does not know. */
 const HTTP_ONLY_SETTINGS = new Set(['wait_end_of_query', 'send_progress_in_http_headers', 'http_headers_progress_interval_ms', 'enable_http_compression']);
@@ -79,6 +80,8 @@ function untilAborted<T>(work: Promise<T>, signal?: AbortSignal): Promise<T> {
 
 export class ChdbPool implements Connection<Readable> {
   private readonly idle: Session[] = [];
+  /** Each session's tag: a session runs one statement at a time, so its tag finds the statement it runs. */
+  private readonly tags = new WeakMap<Session, string>();
   private readonly waiting: Array<{ resolve: (session: Session) => void; reject: (error: Error) => void }> = [];
   private missing: number;
   private closed = false;
@@ -101,7 +104,7 @@ export class ChdbPool implements Connection<Readable> {
     if (this.missing > 0) {
       this.missing -= 1;
       try {
-        return await this.openSession();
+        return await this.open();
       } catch (error) {
         this.missing += 1;
         throw error;
@@ -122,7 +125,7 @@ export class ChdbPool implements Connection<Readable> {
   private retire(session: Session): void {
     session.close();
     if (this.closed) return;
-    this.openSession().then(
+    this.open().then(
       (fresh) => this.release(fresh),
       () => {
         this.missing += 1;
@@ -146,9 +149,20 @@ export class ChdbPool implements Connection<Readable> {
     }
   }
 
-  /** Stops the statement that carries `mark`, wherever it runs; best effort. */
-  private kill(mark: string): void {
-    this.control.queryAsync(`KILL QUERY WHERE startsWith(query, '${mark}') ASYNC`, { format: 'TSV' }).catch(() => undefined);
+  private async open(): Promise<Session> {
+    const tag = randomUUID();
+    const session = await this.openSession(tag);
+    this.tags.set(session, tag);
+    return session;
+  }
+
+  /**
+   * Stops the statement `session` runs; best effort. The tag is written into the statement, not
+   * bound: chDB runs bound statements one at a time across the process, so a bound KILL would wait
+   * for the very statement it is to stop. The tag is a UUID of the pool's own making.
+   */
+  private kill(session: Session): void {
+    this.control.queryAsync(`KILL QUERY WHERE Settings['log_comment'] = '${this.tags.get(session)}' ASYNC`, { format: 'TSV' }).catch(() => undefined);
   }
 
   private static sql(params: Params<'query'>): string {
@@ -165,15 +179,15 @@ export class ChdbPool implements Connection<Readable> {
   }
 
   /** A whole result, as `queryAsync`/`queryBindAsync` give it; the statement is killed if its caller gives up. */
-  private async whole(session: Session, params: Params<'query'>, mark: string): Promise<Buffer> {
-    const sql = `${mark} ${ChdbPool.sql(params)}`;
+  private async whole(session: Session, params: Params<'query'>): Promise<Buffer> {
+    const sql = ChdbPool.sql(params);
     const options = { format: 'TSV', signal: params.abort_signal };
     try {
       const result = ChdbPool.hasParams(params) ? await session.queryBindAsync(sql, params.query_params, options) : await session.queryAsync(sql, options);
       return Buffer.from(result.bytes());
     } catch (error) {
       if (params.abort_signal?.aborted) {
-        this.kill(mark);
+        this.kill(session);
         throw abortError();
       }
       throw asClickHouseError(error);
@@ -182,13 +196,12 @@ export class ChdbPool implements Connection<Readable> {
 
   async query(params: Params<'query'>) {
     const query_id = params.query_id ?? randomUUID();
-    const mark = `/* ${randomUUID()} */`;
     // chDB streams only SELECT (and WITH … SELECT); EXPLAIN, SHOW and the like come whole.
     if (ChdbPool.hasParams(params) || !/^[\s(]*(SELECT|WITH)\b/i.test(params.query)) {
-      const bytes = await this.withSession((session) => this.whole(session, params, mark));
+      const bytes = await this.withSession((session) => this.whole(session, params));
       return { stream: closable(Readable.from([bytes])), query_id, response_headers: {}, http_status_code: 200 };
     }
-    const stream = await this.streamed(await this.acquire(), params, mark);
+    const stream = await this.streamed(await this.acquire(), params);
     return { stream, query_id, response_headers: {}, http_status_code: 200 };
   }
 
@@ -198,7 +211,7 @@ export class ChdbPool implements Connection<Readable> {
    * has ended cleanly; a statement that fails, is aborted or whose stream is closed early retires
    * its session and is killed.
    */
-  private async streamed(session: Session, params: Params<'query'>, mark: string): Promise<Readable> {
+  private async streamed(session: Session, params: Params<'query'>): Promise<Readable> {
     const signal = params.abort_signal;
     let chunks: ChdbQueryStream | undefined;
     let settled = false;
@@ -209,7 +222,7 @@ export class ChdbPool implements Connection<Readable> {
       signal?.removeEventListener('abort', onAbort);
       if (clean) return this.release(session);
       chunks?.cancel();
-      this.kill(mark);
+      this.kill(session);
       this.retire(session);
     };
     const giveUp = () => settle(false);
@@ -226,7 +239,7 @@ export class ChdbPool implements Connection<Readable> {
     let first: Buffer | null;
     try {
       if (signal?.aborted) throw abortError();
-      chunks = session.queryStream(`${mark} ${ChdbPool.sql(params)}`, { format: 'TSV' });
+      chunks = session.queryStream(ChdbPool.sql(params), { format: 'TSV' });
       iterator = chunks[Symbol.asyncIterator]();
       first = await untilAborted(next(), signal);
     } catch (error) {
@@ -264,13 +277,13 @@ export class ChdbPool implements Connection<Readable> {
     const query_id = params.query_id ?? randomUUID();
     const body = await text(params.values);
     const query = body.trim() === '' ? params.query : `${params.query}\n${body}`;
-    const bytes = await this.withSession((session) => this.whole(session, { ...params, query }, `/* ${randomUUID()} */`));
+    const bytes = await this.withSession((session) => this.whole(session, { ...params, query }));
     return { stream: closable(Readable.from([bytes])), query_id, response_headers: {}, http_status_code: 200, summary: EMPTY_SUMMARY };
   }
 
   async command(params: Params<'command'>) {
     const query_id = params.query_id ?? randomUUID();
-    await this.withSession((session) => this.whole(session, params, `/* ${randomUUID()} */`));
+    await this.withSession((session) => this.whole(session, params));
     return { query_id, response_headers: {}, http_status_code: 200, summary: EMPTY_SUMMARY };
   }
 
@@ -278,7 +291,7 @@ export class ChdbPool implements Connection<Readable> {
     const query_id = params.query_id ?? randomUUID();
     const body = await text(params.values);
     if (body.trim() !== '') {
-      await this.withSession((session) => this.whole(session, { ...params, query: `${params.query}\n${body}` }, `/* ${randomUUID()} */`));
+      await this.withSession((session) => this.whole(session, { ...params, query: `${params.query}\n${body}` }));
     }
     return { query_id, response_headers: {}, http_status_code: 200, summary: EMPTY_SUMMARY };
   }

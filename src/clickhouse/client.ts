@@ -90,7 +90,9 @@ async function openEmbedded(config: Config): Promise<ClickHouse> {
   // Sessions open as they are first needed: the analyst's switch to the database as they open,
   // and the schema that creates it runs after this.
   const pooled = (size: number, settings: SessionSettings, database?: string) =>
-    createClient({ connection: new ChdbPool(size, () => engine.openSession(settings, database), engine.control) } as Parameters<typeof createClient>[0]);
+    createClient({ connection: new ChdbPool(size, (tag) => engine.openSession([['log_comment', tag], ...settings], database), engine.control) } as Parameters<
+      typeof createClient
+    >[0]);
   const client = pooled(EMBEDDED_SESSIONS.client, []);
   const reader = pooled(EMBEDDED_SESSIONS.reader, READER_SETTINGS);
   const analyst = pooled(EMBEDDED_SESSIONS.analyst, ANALYST_SETTINGS, config.clickhouseDatabase);

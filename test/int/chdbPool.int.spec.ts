@@ -86,6 +86,25 @@ describe('the pool', () => {
     ]);
   });
 
+  it('stops a statement with parameters given up before its answer in the engine', async () => {
+    const abort = new AbortController();
+    // Bound parameters make chDB answer whole, so the statement has nothing to stream before it is given up.
+    const givenUp = ch.client.query({
+      query: "SELECT 'given-up-whole' AS tag, count() FROM numbers({rows:UInt64}) WHERE NOT ignore(number)",
+      query_params: { rows: 1e12 },
+      format: 'JSONEachRow',
+      abort_signal: abort.signal,
+    });
+    const running = async () => {
+      const processes = await (await ch.client.query({ query: 'SELECT query FROM system.processes', format: 'JSONEachRow' })).json<{ query: string }>();
+      return processes.some((p) => p.query.includes("'given-up-whole'"));
+    };
+    await eventually(async () => ((await running()) ? true : undefined), 5_000, 'the statement to run');
+    abort.abort();
+    await expect(givenUp).rejects.toThrow();
+    await eventually(async () => ((await running()) ? undefined : true), 5_000, 'the given-up statement to stop');
+  });
+
   it('never gives a read another statement’s rows, whatever fails or is given up beside it', async () => {
     const step = fc.oneof(
       fc.record({ kind: fc.constant('read' as const), rows: fc.integer({ min: 0, max: 150_000 }), bound: fc.boolean() }),
