@@ -14,6 +14,8 @@ import { GRANULARITY, MAX_BUCKETS, SHORT_LIMIT } from './queryParams';
 import { routeFor } from './route';
 import { RECENT_ORDERS, REVENUE_SERIES, SQL_ANSWER, TOP_PRODUCTS } from './schemas';
 
+const MIB = 1024 * 1024;
+
 export interface AnalyticsRouteDeps {
   readModels: ReadModels;
   now: () => Date;
@@ -96,7 +98,7 @@ export const analyticsSql = route({
   method: 'post',
   path: '/analytics/sql',
   operationId: 'analyticsSql',
-  summary: `One read-only SELECT on ClickHouse (admin keys): readonly, at most ${ANALYST_LIMITS.maxResultRows} rows, 20 MiB and ${ANALYST_LIMITS.maxExecutionSeconds} s`,
+  summary: `One read-only SELECT on ClickHouse (admin keys): readonly, at most ${ANALYST_LIMITS.maxResultRows} rows, ${ANALYST_LIMITS.maxResultBytes / MIB} MiB and ${ANALYST_LIMITS.maxExecutionSeconds} s`,
   access: 'admin',
   body: z
     .strictObject({

@@ -20,6 +20,7 @@ import { HEALTH_ROUTES, metrics as metricsRoute } from './healthRoutes';
 import { openApiDocument } from './openapi';
 import { ORDER_ROUTES } from './orderRoutes';
 import type { OrderCommands, Readiness, ReadModels } from './ports';
+import { MIN_VERSION_WAIT_MS } from './queryParams';
 import { problemMiddleware } from './problem';
 import { Contract, mount, MountedRoute } from './route';
 import { buildRouter } from './router';
@@ -37,7 +38,7 @@ export interface AppDeps {
   /** Set where this process holds the database: the routes that refill the read models and redeliver refused events. */
   admin?: AdminRouteDeps;
   now?: () => Date;
-  /** How long `?minVersion=` may wait for the read model (5 s unless said). */
+  /** How long `?minVersion=` may wait for the read model (MIN_VERSION_WAIT_MS unless said). */
   minVersionWaitMs?: number;
 }
 
@@ -48,7 +49,7 @@ export function apiRoutes(deps: AppDeps): MountedRoute[] {
     ...mount(HEALTH_ROUTES, deps),
     ...(deps.metrics ? mount([metricsRoute], { metrics: deps.metrics }) : []),
     ...mount(DASHBOARD_ROUTES, deps.dashboard ?? { namespace: 'default' }),
-    ...mount(ORDER_ROUTES, { gateway: deps.gateway, readModels: deps.readModels, now, minVersionWaitMs: deps.minVersionWaitMs ?? 5000 }),
+    ...mount(ORDER_ROUTES, { gateway: deps.gateway, readModels: deps.readModels, now, minVersionWaitMs: deps.minVersionWaitMs ?? MIN_VERSION_WAIT_MS }),
     ...mount(ANALYTICS_ROUTES, { readModels: deps.readModels, now }),
     ...(deps.admin ? mount(ADMIN_ROUTES, deps.admin) : []),
   ];

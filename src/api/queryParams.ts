@@ -54,10 +54,12 @@ export const FROM = instant('Start of the half-open range on createdAt: a date (
 export const TO = instant('End of the range, excluded; default: now');
 /** An instant in the past, checked against the clock by the route that reads it. */
 export const AS_OF = instant('An instant in the past: a date (midnight UTC) or a date-time with its zone');
+/** How long `?minVersion=` waits at most for the read models. */
+export const MIN_VERSION_WAIT_MS = 5000;
 export const MIN_VERSION = wholeNumber(
   1,
   999_999_999,
-  'Wait (at most 5 s) until every read model has this version of the order (so lists and statistics count it); X-Read-Model-Version-Reached says whether they did',
+  `Wait (at most ${MIN_VERSION_WAIT_MS / 1000} s) until every read model has this version of the order (so lists and statistics count it); X-Read-Model-Version-Reached says whether they did`,
 );
 export const CONSISTENCY = z
   .enum(['eventual', 'strong'])
