@@ -8,9 +8,8 @@ import type { Granularity } from '../clickhouse/analytics';
 import { ANALYST_LIMITS, ANALYST_PARAM_VALUES } from '../clickhouse/analystSql';
 import { validationFailed } from '../domain/errors';
 import { sendExactJson } from './exactJson';
-import { RANGE, RANGE_AS_OF, rangeAsOf, rangeOf } from './orderRoutes';
 import type { ReadModels } from './ports';
-import { GRANULARITY, MAX_BUCKETS, SHORT_LIMIT } from './queryParams';
+import { GRANULARITY, MAX_BUCKETS, RANGE, RANGE_AS_OF, rangeAsOf, rangeOf, SHORT_LIMIT } from './queryParams';
 import { routeFor } from './route';
 import { RECENT_ORDERS, REVENUE_SERIES, SQL_ANSWER, TOP_PRODUCTS } from './schemas';
 

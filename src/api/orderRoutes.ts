@@ -29,7 +29,20 @@ import { CommandMeta, OrderEvent, snapshot, stateAfter } from '../domain/order';
 import { encodeEventCursor } from '../clickhouse/history';
 import { sendExactJson } from './exactJson';
 import type { AcceptedCommand, OrderCommands, ReadModels } from './ports';
-import { AS_OF, CONSISTENCY, CURSOR, CUSTOMER_FILTER, EVENT_CURSOR, FROM, LIMIT, MIN_VERSION, NOT_ISSUED, STATUS_FILTER, TO } from './queryParams';
+import {
+  AS_OF,
+  CONSISTENCY,
+  CURSOR,
+  CUSTOMER_FILTER,
+  EVENT_CURSOR,
+  LIMIT,
+  MIN_VERSION,
+  NOT_ISSUED,
+  pastInstant,
+  RANGE_AS_OF,
+  rangeAsOf,
+  STATUS_FILTER,
+} from './queryParams';
 import { routeFor } from './route';
 import { ACCEPTED, COMMAND_OUTCOME, ORDER, ORDER_EVENT_PAGE, ORDER_PAGE, ORDER_VIEW, STATISTICS } from './schemas';
 
@@ -134,12 +147,6 @@ function acceptedAsync(ctx: Context, { orderId, commandId }: AcceptedCommand): v
 
 function notFound(orderId: string, asOf?: Date): DomainError {
   return new DomainError('ORDER_NOT_FOUND', asOf ? `order ${orderId} did not exist at ${asOf.toISOString()}` : `order ${orderId} does not exist`);
-}
-
-/** `asOf`, refused when it is later than now: the past is known, the future is not. */
-export function pastInstant(asOf: Date | undefined, now: Date): Date | undefined {
-  if (asOf && asOf.getTime() > now.getTime()) throw validationFailed([{ field: 'asOf', message: 'must not be in the future' }]);
-  return asOf;
 }
 
 /**
@@ -397,32 +404,6 @@ export const listCustomerOrders = route({
       ctx.body = await readModels.listOrders({ ...filter, customerId, after: cursor });
     },
 });
-
-const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** The half-open range [from, to) a request asks about; by default the 30 days up to `end` (now, or the instant asked about). */
-export function rangeOf(query: { from?: Date; to?: Date }, end: Date): { from: Date; to: Date } {
-  const to = query.to ?? end;
-  const from = query.from ?? new Date(to.getTime() - 30 * DAY_MS);
-  if (from.getTime() >= to.getTime()) throw new DomainError('VALIDATION_FAILED', 'from: must be before to', [{ field: 'from', message: 'must be before to' }]);
-  return { from, to };
-}
-
-export const RANGE = z.object({ from: FROM.optional(), to: TO.optional() });
-
-/** A range of creation times, each order counted with its status as of a past instant, or now. */
-export const RANGE_AS_OF = RANGE.extend({
-  asOf: AS_OF.optional().meta({
-    description:
-      'Count each order as it stood at this instant (an order cancelled later counts as not cancelled; one created later, not at all); not in the future; default: now, and to defaults to it',
-  }),
-});
-
-/** The range and the instant a request asks about, each checked. */
-export function rangeAsOf(query: z.output<typeof RANGE_AS_OF>, now: Date): { from: Date; to: Date; asOf?: Date } {
-  const asOf = pastInstant(query.asOf, now);
-  return { ...rangeOf(query, asOf ?? now), asOf };
-}
 
 export const orderStatistics = route({
   method: 'get',

@@ -2,6 +2,7 @@
 import * as z from 'zod';
 import { decodeEventCursor } from '../clickhouse/history';
 import { decodeCursor } from '../clickhouse/orderQueries';
+import { DomainError, validationFailed } from '../domain/errors';
 import { id, LIMITS, ORDER_STATUS } from '../domain/commands';
 
 /** Most buckets one revenue request may ask for (a month by hour, three years by day). */
@@ -69,3 +70,35 @@ export const GRANULARITY = z
   .enum(['hour', 'day', 'month'])
   .default('day')
   .meta({ description: `Bucket size; at most ${MAX_BUCKETS} buckets per request` });
+
+/** `asOf`, refused when it is later than now: the past is known, the future is not. */
+export function pastInstant(asOf: Date | undefined, now: Date): Date | undefined {
+  if (asOf && asOf.getTime() > now.getTime()) throw validationFailed([{ field: 'asOf', message: 'must not be in the future' }]);
+  return asOf;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The half-open range [from, to) a request asks about; by default the 30 days up to `end` (now, or the instant asked about). */
+export function rangeOf(query: { from?: Date; to?: Date }, end: Date): { from: Date; to: Date } {
+  const to = query.to ?? end;
+  const from = query.from ?? new Date(to.getTime() - 30 * DAY_MS);
+  if (from.getTime() >= to.getTime()) throw new DomainError('VALIDATION_FAILED', 'from: must be before to', [{ field: 'from', message: 'must be before to' }]);
+  return { from, to };
+}
+
+export const RANGE = z.object({ from: FROM.optional(), to: TO.optional() });
+
+/** A range of creation times, each order counted with its status as of a past instant, or now. */
+export const RANGE_AS_OF = RANGE.extend({
+  asOf: AS_OF.optional().meta({
+    description:
+      'Count each order as it stood at this instant (an order cancelled later counts as not cancelled; one created later, not at all); not in the future; default: now, and to defaults to it',
+  }),
+});
+
+/** The range and the instant a request asks about, each checked. */
+export function rangeAsOf(query: z.output<typeof RANGE_AS_OF>, now: Date): { from: Date; to: Date; asOf?: Date } {
+  const asOf = pastInstant(query.asOf, now);
+  return { ...rangeOf(query, asOf ?? now), asOf };
+}
