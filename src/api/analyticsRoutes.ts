@@ -4,11 +4,10 @@
  */
 import type { Context } from 'koa';
 import * as z from 'zod';
-import type { Granularity } from '../clickhouse/analytics';
 import { ANALYST_LIMITS, ANALYST_PARAM_VALUES } from '../clickhouse/analystSql';
 import { validationFailed } from '../domain/errors';
 import { sendExactJson } from './exactJson';
-import type { ReadModels } from './ports';
+import type { Granularity, ReadModels } from './ports';
 import { GRANULARITY, MAX_BUCKETS, RANGE, RANGE_AS_OF, rangeAsOf, rangeOf, SHORT_LIMIT } from './queryParams';
 import { routeFor } from './route';
 import { RECENT_ORDERS, REVENUE_SERIES, SQL_ANSWER, TOP_PRODUCTS } from './schemas';

@@ -1,16 +1,12 @@
 /**
  * What the API needs from the rest of the service, and nothing more: the write model (commands and
- * strong reads, through Temporal) and the read models (queries, on ClickHouse). The service plugs
- * in the real ones (src/temporal/orderGateway.ts, src/clickhouse/readModels.ts); the unit tests
- * plug in stand-ins kept in memory.
+ * strong reads, through Temporal) and the read models (queries, on ClickHouse), with the shapes
+ * they answer in. The service plugs in the real ones, which implement these
+ * (src/temporal/orderGateway.ts, src/clickhouse/readModels.ts); the unit tests plug in stand-ins
+ * kept in memory.
  */
-import type { AnalystAnswer } from '../clickhouse/analystSql';
-import type { Granularity, ProductSales, RevenueSeries } from '../clickhouse/analytics';
-import type { EventRange } from '../clickhouse/history';
-import type { OrderListFilter, OrderPage, OrderStatistics, OrderView } from '../clickhouse/orderQueries';
-import type { RebuildProgress, RebuildSummary } from '../clickhouse/rebuild';
-import type { WaitingEvent } from '../clickhouse/refusedEvents';
-import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderEvent, OrderSnapshot } from '../domain/order';
+import type { ExactAmount } from '../domain/money';
+import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderEvent, OrderSnapshot, OrderStatus } from '../domain/order';
 import type { CommandOutcome } from '../../workflows/messages';
 
 export interface AcceptedCommand {
@@ -30,6 +26,84 @@ export interface OrderCommands {
   read(orderId: string): Promise<OrderSnapshot | undefined>;
   /** What became of a command sent to an order, or undefined if the order has not seen it. */
   outcome(orderId: string, commandId: string): Promise<CommandOutcome | undefined>;
+}
+
+/** An order as the read model shows it (README.md, "The API"): the write model's order without its items. */
+export type OrderView = Omit<OrderSnapshot, 'items'>;
+
+export interface OrderListFilter {
+  status?: OrderStatus;
+  customerId?: string;
+  limit: number;
+  /** The last orderId of the previous page. */
+  after?: string;
+}
+
+export interface OrderPage {
+  orders: OrderView[];
+  /** Pass as `cursor` to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface OrderStatistics {
+  from: string;
+  to: string;
+  /** The instant whose statuses were counted, when one was asked for (otherwise now). */
+  asOf?: string;
+  totalOrders: number;
+  totalRevenue: ExactAmount;
+  netRevenue: ExactAmount;
+  averageOrderValue: ExactAmount;
+  ordersByStatus: Record<OrderStatus, number>;
+}
+
+/** OrderStatistics as a client reads the JSON answer: its amounts parsed as JSON numbers. */
+export type OrderStatisticsAnswer = Omit<OrderStatistics, 'totalRevenue' | 'netRevenue' | 'averageOrderValue'> &
+  Record<'totalRevenue' | 'netRevenue' | 'averageOrderValue', number>;
+
+/** Which of an order's events to read. */
+export interface EventRange {
+  /** Only the events after this version (0: from the first). */
+  afterVersion?: number;
+  /** Only the events that had occurred by this instant (included). */
+  asOf?: Date;
+  /** At most this many (all of them when unset). */
+  limit?: number;
+}
+
+export type Granularity = 'hour' | 'day' | 'month';
+
+export interface RevenueBucket {
+  /** Start of the bucket, UTC. */
+  start: string;
+  orders: number;
+  cancelledOrders: number;
+  totalRevenue: ExactAmount;
+  netRevenue: ExactAmount;
+}
+
+export interface RevenueSeries {
+  from: string;
+  to: string;
+  /** The instant whose statuses were counted, when one was asked for (otherwise now). */
+  asOf?: string;
+  granularity: Granularity;
+  buckets: RevenueBucket[];
+}
+
+export interface ProductSales {
+  productId: string;
+  units: number;
+  orders: number;
+  revenue: ExactAmount;
+}
+
+export interface AnalystAnswer {
+  columns: Array<{ name: string; type: string }>;
+  /** Values as ClickHouse wrote them; numbers stay exact (LosslessNumber) until the JSON answer. */
+  rows: Array<Record<string, unknown>>;
+  rowCount: number;
+  statistics: { elapsedSeconds: number; rowsRead: number; bytesRead: number };
 }
 
 /** The read models, fed by the event log. */
@@ -55,8 +129,30 @@ export interface ReadModels {
   runAnalystSql(sql: string, params: Record<string, unknown>, cancel?: AbortSignal): Promise<AnalystAnswer>;
 }
 
+/** Where a rebuild of the read models has got to. */
+export interface RebuildProgress {
+  table: string;
+  slice: number;
+  slices: number;
+}
+
+export interface RebuildSummary {
+  events: number;
+  tables: Record<string, number>;
+  millis: number;
+}
+
 /** Refills the read models from the event log (in the process that holds the database). */
 export type Rebuild = (onProgress: (progress: RebuildProgress) => void) => Promise<RebuildSummary>;
+
+/** An event waiting for its redelivery. */
+export interface WaitingEvent {
+  orderId: string;
+  eventId: string;
+  version: number;
+  reason: string;
+  refusedAt: string;
+}
 
 /** What a redelivery of the events the event log refused did. */
 export interface RedeliveryReport {

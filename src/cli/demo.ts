@@ -4,7 +4,7 @@
  * are taken (the demo ran before), it uses fresh ids so it can run again and again.
  */
 import type { OrderSnapshot } from '../domain/order';
-import type { OrderPage, OrderStatisticsAnswer, OrderView } from '../clickhouse/orderQueries';
+import type { OrderPage, OrderStatisticsAnswer, OrderView } from '../api/ports';
 import { ApiTarget, apiTarget, request } from './apiClient';
 
 export interface DemoResult {

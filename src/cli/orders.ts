@@ -11,7 +11,7 @@ import { DomainError } from '../domain/errors';
 import { ORDER_STATUSES } from '../domain/order';
 import { apiTarget, authorization } from './apiClient';
 import type { OrderItem, OrderSnapshot, OrderStatus } from '../domain/order';
-import type { OrderPage, OrderStatisticsAnswer } from '../clickhouse/orderQueries';
+import type { OrderPage, OrderStatisticsAnswer } from '../api/ports';
 
 const USAGE = `usage: npm run orders -- <command> [options] [--json]
 

@@ -4,7 +4,8 @@
  * (the embedded database can be open in one process only); otherwise it opens the database itself.
  */
 import { openClickHouse } from '../clickhouse/client';
-import { RebuildProgress, rebuildProjections, RebuildSummary } from '../clickhouse/rebuild';
+import type { RebuildProgress, RebuildSummary } from '../api/ports';
+import { rebuildProjections } from '../clickhouse/rebuild';
 import { applySchema } from '../clickhouse/schema';
 import { loadConfig } from '../config';
 import { ApiTarget, apiTarget, authorization, ndjsonLines } from './apiClient';

@@ -14,6 +14,7 @@ import { ANALYST_COMBINATORS, ANALYST_FUNCTIONS, ANALYST_SYNTAX, ANALYST_SYSTEM_
 import type { ClickHouse } from './client';
 import { AstNode, readAst, UnreadableAst } from './explainAst';
 import { ANALYST_LIMITS } from './sessionSettings';
+import type { AnalystAnswer } from '../api/ports';
 
 export { ANALYST_LIMITS } from './sessionSettings';
 
@@ -21,14 +22,6 @@ export { ANALYST_LIMITS } from './sessionSettings';
 export interface AnalystStatement {
   sql: string;
   params: Record<string, unknown>;
-}
-
-export interface AnalystAnswer {
-  columns: Array<{ name: string; type: string }>;
-  /** Values as ClickHouse wrote them; numbers stay exact (LosslessNumber) until the JSON answer. */
-  rows: Array<Record<string, unknown>>;
-  rowCount: number;
-  statistics: { elapsedSeconds: number; rowsRead: number; bytesRead: number };
 }
 
 function refuse(message: string): DomainError {

@@ -6,35 +6,9 @@
 import type { ClickHouse } from './client';
 import { toClickHouseTime } from './eventLog';
 import { AS_OF_SETTINGS, ordersAsOf, timeRange } from './history';
-import { ORDER_COLUMNS, OrderRow, OrderView, toView } from './orderQueries';
-import { ExactAmount, exactAmount } from '../domain/money';
-
-export type Granularity = 'hour' | 'day' | 'month';
-
-export interface RevenueBucket {
-  /** Start of the bucket, UTC. */
-  start: string;
-  orders: number;
-  cancelledOrders: number;
-  totalRevenue: ExactAmount;
-  netRevenue: ExactAmount;
-}
-
-export interface RevenueSeries {
-  from: string;
-  to: string;
-  /** The instant whose statuses were counted, when one was asked for (otherwise now). */
-  asOf?: string;
-  granularity: Granularity;
-  buckets: RevenueBucket[];
-}
-
-export interface ProductSales {
-  productId: string;
-  units: number;
-  orders: number;
-  revenue: ExactAmount;
-}
+import { ORDER_COLUMNS, OrderRow, toView } from './orderQueries';
+import { exactAmount } from '../domain/money';
+import type { Granularity, OrderView, ProductSales, RevenueSeries } from '../api/ports';
 
 const BUCKET_START: Record<Granularity, string> = { hour: 'toStartOfHour', day: 'toStartOfDay', month: 'toStartOfMonth' };
 

@@ -6,19 +6,10 @@
  * here reads one row per event.
  */
 import type { OrderEvent } from '../domain/order';
+import type { EventRange } from '../api/ports';
 import type { ClickHouse } from './client';
 import { decodePosition, encodePosition } from './cursors';
 import { fromClickHouseTime, toClickHouseTime } from './eventLog';
-
-/** Which of an order's events to read. */
-export interface EventRange {
-  /** Only the events after this version (0: from the first). */
-  afterVersion?: number;
-  /** Only the events that had occurred by this instant (included). */
-  asOf?: Date;
-  /** At most this many (all of them when unset). */
-  limit?: number;
-}
 
 interface EventLogRow {
   event_id: string;

@@ -6,33 +6,9 @@ import type { ClickHouse } from './client';
 import { decodePosition, encodePosition } from './cursors';
 import { fromClickHouseTime, toClickHouseTime } from './eventLog';
 import { AS_OF_SETTINGS, ordersAsOf, timeRange } from './history';
-import { averageAmount, centsFromDecimalString, ExactAmount, exactAmount, toAmount } from '../domain/money';
-import { ORDER_STATUSES, OrderSnapshot, OrderStatus } from '../domain/order';
-
-/** An order as the read model shows it (README.md, "The API"): the write model's order without its items. */
-export type OrderView = Omit<OrderSnapshot, 'items'>;
-
-export interface OrderPage {
-  orders: OrderView[];
-  /** Pass as `cursor` to get the next page; null on the last page. */
-  nextCursor: string | null;
-}
-
-export interface OrderStatistics {
-  from: string;
-  to: string;
-  /** The instant whose statuses were counted, when one was asked for (otherwise now). */
-  asOf?: string;
-  totalOrders: number;
-  totalRevenue: ExactAmount;
-  netRevenue: ExactAmount;
-  averageOrderValue: ExactAmount;
-  ordersByStatus: Record<OrderStatus, number>;
-}
-
-/** OrderStatistics as a client reads the JSON answer: its amounts parsed as JSON numbers. */
-export type OrderStatisticsAnswer = Omit<OrderStatistics, 'totalRevenue' | 'netRevenue' | 'averageOrderValue'> &
-  Record<'totalRevenue' | 'netRevenue' | 'averageOrderValue', number>;
+import { averageAmount, centsFromDecimalString, exactAmount, toAmount } from '../domain/money';
+import { ORDER_STATUSES, OrderStatus } from '../domain/order';
+import type { OrderListFilter, OrderPage, OrderStatistics, OrderView } from '../api/ports';
 
 export interface OrderRow {
   order_id: string;
@@ -93,14 +69,6 @@ export async function otherReadModelsAt(ch: ClickHouse, view: OrderView, version
     { orderId: view.orderId, customerId: view.customerId, createdAt: toClickHouseTime(view.createdAt) },
   );
   return Number(row?.by_customer ?? 0) >= version && Number(row?.by_created ?? 0) >= version && Number(row?.lines ?? 0) > 0;
-}
-
-export interface OrderListFilter {
-  status?: OrderStatus;
-  customerId?: string;
-  limit: number;
-  /** The last orderId of the previous page. */
-  after?: string;
 }
 
 /** A page of orders in orderId order, filtered by status and/or customer, each from the read model sorted for it. */

@@ -7,21 +7,10 @@
 import type { ClickHouse } from './client';
 import { ddlFor } from './migrations';
 import { PROJECTIONS } from './migrations';
+import type { RebuildProgress, RebuildSummary } from '../api/ports';
 
 /** The log is read in this many slices (by hash of order id), so progress can be shown. */
 const SLICES = 16;
-
-export interface RebuildProgress {
-  table: string;
-  slice: number;
-  slices: number;
-}
-
-export interface RebuildSummary {
-  events: number;
-  tables: Record<string, number>;
-  millis: number;
-}
 
 async function scalar(ch: ClickHouse, query: string, params: Record<string, unknown> = {}): Promise<string> {
   const result = await ch.client.query({ query, query_params: params, format: 'JSONEachRow' });

@@ -6,20 +6,12 @@
 import type { ClickHouse } from './client';
 import { fromClickHouseTime, toClickHouseTime } from './eventLog';
 import type { RecordedEvent } from '../domain/order';
+import type { WaitingEvent } from '../api/ports';
 
 /** What the delivery activity needs: record a refusal, and mark one redelivered. */
 export interface RefusedEvents {
   record(refused: RecordedEvent, reason: string): Promise<void>;
   redelivered(eventId: string): Promise<void>;
-}
-
-/** An event waiting for its redelivery. */
-export interface WaitingEvent {
-  orderId: string;
-  eventId: string;
-  version: number;
-  reason: string;
-  refusedAt: string;
 }
 
 const nowInClickHouse = () => toClickHouseTime(new Date().toISOString());

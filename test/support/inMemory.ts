@@ -6,10 +6,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { bucketStarts } from '../../src/clickhouse/analytics';
-import type { EventRange } from '../../src/clickhouse/history';
-import { encodeCursor, OrderView } from '../../src/clickhouse/orderQueries';
+import { encodeCursor } from '../../src/clickhouse/orderQueries';
 import { AppDeps, createApp } from '../../src/api/app';
-import type { AcceptedCommand, OrderCommands, ReadModels } from '../../src/api/ports';
+import type { AcceptedCommand, EventRange, OrderCommands, OrderView, ReadModels } from '../../src/api/ports';
 import { answerClientError } from '../../src/api/problem';
 import { DomainError } from '../../src/domain/errors';
 import { averageAmount, exactAmount, toDecimalString } from '../../src/domain/money';
