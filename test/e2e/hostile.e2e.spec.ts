@@ -259,11 +259,9 @@ describe('hostile paths and query strings', () => {
         const name = names[pick % names.length];
         // A parameter given twice (?limit=1&limit=2) arrives as a list.
         const query = `${encodeURIComponent(name)}=${encodeURIComponent(value)}${twice ? `&${encodeURIComponent(name)}=1` : ''}`;
-        const started = Date.now();
+        // `call` bounds its wait for the answer, so a request that hangs fails here rather than stalling the run.
         const reply = await call(stack.apiUrl, 'GET', `${route}?${query}`);
         expectNoServerError(reply, `GET ${route}?${query.slice(0, 200)}`);
-        // minVersion waits for the read model, at most 5 s; nothing else should take long.
-        if (name !== 'minVersion' && Date.now() - started > 10_000) throw new Error(`GET ${route}?${query.slice(0, 100)} took ${Date.now() - started} ms`);
       }),
       { numRuns: RUNS, examples: [[routes[4], 0, '2026-06-01', false]] },
     );

@@ -16,6 +16,9 @@ export function expectProblem(reply: Reply, status: number, code: string): void 
 
 const keys = new Map<string, string>();
 
+/** How long a test waits for an answer before calling the request hung: a bound on the wait, not a speed expected of the service. */
+const HANG_BOUND_MS = 30_000;
+
 /** The key `call` sends to a service unless the request sets its own Authorization. */
 export function useApiKey(base: string, key: string): void {
   keys.set(base, key);
@@ -36,8 +39,16 @@ export async function call<T = any>(
   } else if (options.raw !== undefined) {
     body = options.raw;
   }
-  const response = await fetch(`${base}${path}`, { method, headers, body, signal: AbortSignal.timeout(30_000) });
-  const text = await response.text();
+  const signal = AbortSignal.timeout(HANG_BOUND_MS);
+  let response: Response;
+  let text: string;
+  try {
+    response = await fetch(`${base}${path}`, { method, headers, body, signal });
+    text = await response.text();
+  } catch (error) {
+    if (signal.aborted) throw new Error(`${method} ${path.slice(0, 200)}: no answer within ${HANG_BOUND_MS / 1000} s (hung)`, { cause: error });
+    throw error;
+  }
   let parsed: unknown = text;
   if (/^application\/(problem\+)?json/.test(response.headers.get('content-type') ?? '') && text) parsed = JSON.parse(text);
   return { status: response.status, headers: response.headers, body: parsed as T };
@@ -52,13 +63,13 @@ export function rawRequest(
 ): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   const url = new URL(path, base);
   return new Promise((resolve, reject) => {
-    const request = http.request(url, { method, headers: options.headers, timeout: 30_000 }, (response) => {
+    const request = http.request(url, { method, headers: options.headers, timeout: HANG_BOUND_MS }, (response) => {
       let body = '';
       response.setEncoding('utf8');
       response.on('data', (chunk) => (body += chunk));
       response.on('end', () => resolve({ status: response.statusCode!, headers: response.headers, body }));
     });
-    request.on('timeout', () => request.destroy(new Error(`${method} ${path}: no answer in 30 s`)));
+    request.on('timeout', () => request.destroy(new Error(`${method} ${path}: no answer within ${HANG_BOUND_MS / 1000} s (hung)`)));
     request.on('error', reject);
     request.end(options.body);
   });
