@@ -50,7 +50,7 @@ SELECT
   multiIf(
     v = 1, concat('{"customerId":"', customer_id, '","customerName":"', customer_name,
                   '","customerNameGiven":true,"items":[{"productId":"p-', toString(h % 500), '","quantity":', toString(items),
-                  ',"price":', toString(total / items), '}],"total":', toString(total), '}'),
+                  ',"price":', toString(price), '}],"total":', toString(total), '}'),
     path[v] = 'CANCELLED', concat('{"previousStatus":"', path[v - 1], '","reason":"generated"}'),
     concat('{"oldStatus":"', path[v - 1], '","newStatus":"', path[v], '"}')) AS payload,
   if(v = 1, '', path[v - 1]) AS previous_status,
@@ -72,7 +72,9 @@ FROM
     concat('Customer ', toString(c)) AS customer_name,
     toDateTime64({yearStart:String}, 3, 'UTC') + toIntervalMillisecond(h % (365 * 86400000)) AS created,
     toUInt32(1 + h % 5) AS items,
-    toDecimal64(items * (100 + intDiv(h, 7) % 20000), 0) / 100 AS total,
+    -- whole cents, as the domain takes them: a price from 1.00 to 200.99, the total exactly items × price
+    toDecimal64(100 + intDiv(h, 7) % 20000, 2) / 100 AS price,
+    price * items AS total,
     multiIf(h % 100 < 10, ['PENDING'],
             h % 100 < 20, ['PENDING', 'CONFIRMED'],
             h % 100 < 35, ['PENDING', 'CONFIRMED', 'SHIPPED'],

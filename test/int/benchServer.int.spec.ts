@@ -8,6 +8,8 @@ import { serveBench } from '../../bench/server/routes';
 import { ClickHouse, openClickHouse } from '../../src/clickhouse/client';
 import { applySchema } from '../../src/clickhouse/schema';
 import { loadConfig } from '../../src/config';
+import { PRICE } from '../../src/domain/commands';
+import { centsFromNumber } from '../../src/domain/money';
 import { silentLogger } from '../../src/logger';
 import { tempDir } from '../support/stack';
 
@@ -68,6 +70,19 @@ it('generates the orders asked for, created in the year asked for', async () => 
     format: 'JSONEachRow',
   });
   expect(await years.json()).toEqual([{ years: [2024] }]);
+});
+
+it('generates prices the domain would take, each order totalling its lines to the cent', async () => {
+  const created = await ch.client.query({
+    query: `SELECT payload FROM ${ch.database}.order_events WHERE startsWith(order_id, 'g-') AND event_type = 'OrderCreated'`,
+    format: 'JSONEachRow',
+  });
+  const orders = (await created.json<{ payload: string }>()).map(({ payload }) => JSON.parse(payload));
+  expect(orders).toHaveLength(20);
+  for (const { items, total } of orders) {
+    const lines = items.map((item: { quantity: number; price: number }) => ({ quantity: item.quantity, cents: PRICE.parse(item.price) }));
+    expect(centsFromNumber(total)).toBe(lines.reduce((sum: number, line: { quantity: number; cents: number }) => sum + line.quantity * line.cents, 0));
+  }
 });
 
 it('measures ingestion in scratch databases of its own and leaves none of them behind', async () => {
