@@ -27,26 +27,46 @@ import { Worker } from '@temporalio/worker';
 import { workflowBundle } from '../support/stack';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
-const RECORDED = [
-  'continued-as-new.json',
-  'payment-window-expired.json',
-  'payment-window-kept.json',
-  'receipted-lifecycle.json',
-  'refused-then-redelivered.json',
-  'settled-then-cancelled.json',
-  'signalled.json',
-];
 
-it('has a recorded history of every way an order goes', () => {
-  expect(
-    fs
-      .readdirSync(FIXTURES)
-      .filter((name) => name.endsWith('.json'))
-      .sort(),
-  ).toEqual(RECORDED);
+interface RecordedWay {
+  /** How the recorded run closed. */
+  closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' | 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW';
+  /** Commands taken as Updates (the rest came as signals). */
+  updates: number;
+  /** Whether the workflow delivered events itself, through its activity. */
+  delivers: boolean;
+}
+
+/** Each way an order goes, by the name of its recording, and what its history must show to be that way. */
+const RECORDED: Record<string, RecordedWay> = {
+  'continued-as-new': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW', updates: 2, delivers: true },
+  'payment-window-expired': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 1, delivers: true },
+  'payment-window-kept': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: false },
+  'receipted-lifecycle': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 4, delivers: false },
+  'refused-then-redelivered': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: true },
+  'settled-then-cancelled': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: true },
+  signalled: { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 0, delivers: true },
+};
+
+const history = (name: string): { events: Array<{ eventType: string }> } => JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
+
+it('holds a recording of each named way an order goes, and none unnamed', () => {
+  const recorded = fs
+    .readdirSync(FIXTURES)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => name.slice(0, -'.json'.length));
+  expect(recorded.sort()).toEqual(Object.keys(RECORDED).sort());
 });
 
-it.each(RECORDED)('%s replays on the current workflow code', async (name) => {
-  const history: unknown = JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
-  await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, `order-replay-${name}`)).resolves.toBeUndefined();
+it.each(Object.entries(RECORDED))('%s is a recording of that way: how it closes, its Updates, its deliveries', (name, way) => {
+  const types = history(name).events.map((event) => event.eventType);
+  expect({
+    closes: types.at(-1),
+    updates: types.filter((type) => type === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED').length,
+    delivers: types.includes('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED'),
+  }).toEqual(way);
+});
+
+it.each(Object.keys(RECORDED))('%s replays on the current workflow code', async (name) => {
+  await expect(Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history(name), `order-replay-${name}`)).resolves.toBeUndefined();
 });
