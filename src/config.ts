@@ -1,64 +1,118 @@
 /**
  * Configuration, read once from the environment at the process edge and passed down.
  * Nothing deeper reads `process.env`.
+ *
+ * Every setting is declared once, in `SETTINGS`: its variable, how it is read, its default and
+ * what it means. The README's configuration table lists the same variables (a unit test holds it
+ * to that). The Temporal connection is read as Temporal's own clients read it
+ * (`@temporalio/envconfig`); its variables are declared here for their checks and their place in
+ * the table.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import ms from 'ms';
+import { z } from 'zod';
 import { ClientConfigProfile, loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
 import type { TLSConfig } from '@temporalio/client';
-import { ApiKeySpec, parseApiKeys } from './api/auth';
+import { parseApiKeys } from './api/auth';
 
-export interface Config {
-  port: number;
-  dataDir: string;
-  /** From TEMPORAL_ADDRESS or the Temporal profile; unset: start the embedded Temporal dev server. */
-  temporalAddress?: string;
-  temporalDevPort: number;
-  temporalUiPort: number;
-  /** TEMPORAL_UI_URL: the Temporal Web UI the dashboard links orders to (the embedded one by default). */
-  temporalUiUrl?: string;
-  temporalNamespace: string;
-  temporalTaskQueue: string;
-  temporalCliPath?: string;
-  /** Unset: embedded chDB under `dataDir`. */
-  clickhouseUrl?: string;
-  clickhouseUser?: string;
-  clickhousePassword?: string;
-  /** CLICKHOUSE_ANALYST_USER: a read-only user of the server for `POST /analytics/sql` (docs/analytics.md). */
-  clickhouseAnalystUser?: string;
-  clickhouseAnalystPassword?: string;
-  clickhouseDatabase: string;
-  /** CLICKHOUSE_CLUSTER: create the schema ON CLUSTER with Replicated engines. */
-  clickhouseCluster?: string;
-  /** How to reach a Temporal server that is not the embedded dev server (TLS, an API key, gRPC headers). */
-  temporalConnection: TemporalConnectionSettings;
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
-  /** METRICS_PORT: a /metrics endpoint of its own, for a process without the API (a worker alone). */
-  metricsPort?: number;
-  /** TEMPORAL_METRICS_ADDRESS: where the Temporal SDK's Prometheus exporter listens (host:port). */
-  temporalMetricsAddress?: string;
-  /** From API_KEYS; unset: the embedded default generates one admin key into the data dir. */
-  apiKeys?: ApiKeySpec[];
-  /** Requests per second per read or write key (RATE_LIMIT_RPS); 0 is no limit. */
-  rateLimitRps: number;
-  /** Requests per second per admin key (RATE_LIMIT_ADMIN_RPS); 0, the default, is no limit. */
-  adminRateLimitRps: number;
-  /** Failed authentications per minute per client address (AUTH_FAILURES_PER_MINUTE); 0 is no limit. */
-  authFailuresPerMinute: number;
-  /** EVENT_LOG_BATCH_INTERVAL_MS: the least time between two inserts into the event log. */
-  eventLogBatchIntervalMs: number;
-  /**
-   * WORKER_ACTIVITY_SLOTS: deliveries a worker runs at once. Each only waits for the shared event
-   * log writer, so many cost little, and together they fill the large inserts ClickHouse prefers.
-   */
-  workerActivitySlots: number;
-  /**
-   * PENDING_ORDER_TIMEOUT: how long an order may stay PENDING before its own workflow cancels it
-   * (the payment window). Unset: orders wait for ever. Fixed in each order as it starts.
-   */
-  pendingOrderTimeoutMs?: number;
-}
+/** A value as the environment gives it, without the spaces around it (a variable set to nothing is unset: `setOnly`). */
+const text = () => z.string().trim();
+
+/** A value that must pass `isValid`; `must` says what it takes, after the variable and its value. */
+const checked = (isValid: (raw: string) => boolean, must: string) => text().refine(isValid, { error: must });
+
+const wholeNumber = (what: string, lowest: number, highest: number) =>
+  checked((raw) => /^\d+$/.test(raw) && Number(raw) >= lowest && Number(raw) <= highest, `must be ${what} from ${lowest} to ${highest}`).transform(Number);
+
+const port = (lowest = 1) => wholeNumber('a port number', lowest, 65535);
+
+const integer = (lowest: number, highest: number) => wholeNumber('an integer', lowest, highest);
+
+const httpUrl = () => checked((raw) => URL.canParse(raw) && ['http:', 'https:'].includes(new URL(raw).protocol), 'must be an http:// or https:// URL');
+
+const hostPort = (example = '') => checked((raw) => /^[^\s:/]+:\d+$/.test(raw), `must be host:port${example && `, e.g. ${example}`}`);
+
+/** The bounds of a duration setting: under a second is a slip of the unit, over a year too. */
+const DURATION_RANGE_MS = { lowest: 1000, highest: ms('365d') };
+
+/** A duration as Temporal and `ms` write one (`90s`, `30m`, `24h`, `2 days`); a bare number is refused, its unit unknown. */
+const duration = () =>
+  text()
+    .transform((raw) => (/[a-z]$/i.test(raw) ? ms(raw as ms.StringValue) : undefined))
+    .refine((millis) => millis !== undefined && millis >= DURATION_RANGE_MS.lowest && millis <= DURATION_RANGE_MS.highest, {
+      error: 'must be a duration from 1s to 365d with its unit, e.g. 30m, 24h or 2 days',
+    })
+    .transform((millis) => millis!);
+
+const existingFile = () => checked((file) => fs.existsSync(file), 'no such file');
+
+/** API keys, `secret[:role]`, comma-separated; the parser names each bad entry on a line of its own. */
+const apiKeys = () =>
+  text().transform((raw, context) => {
+    const { keys, problems } = parseApiKeys(raw);
+    for (const problem of problems) context.addIssue({ code: 'custom', message: problem, params: { wholeLine: true } });
+    return keys;
+  });
+
+export const SETTINGS = z
+  .object({
+    PORT: port(0).default(3000).describe('HTTP port of the API (0: any free port)'),
+    DATA_DIR: text().default('.data').describe('where the embedded Temporal and ClickHouse keep their data'),
+    TEMPORAL_ADDRESS: text().optional().describe('a Temporal server (host:port); unset here and in the profile: the embedded dev server'),
+    TEMPORAL_DEV_PORT: port().default(7233).describe('gRPC port of the embedded dev server'),
+    TEMPORAL_UI_PORT: port().default(8233).describe('Web UI port of the embedded dev server'),
+    TEMPORAL_UI_URL: httpUrl()
+      .transform((url) => url.replace(/\/$/, ''))
+      .optional()
+      .describe('the Temporal Web UI the dashboard links each order to (the embedded one by default)'),
+    TEMPORAL_NAMESPACE: text().optional().describe("Temporal namespace (the profile's, else default)"),
+    TEMPORAL_PROFILE: text().optional().describe("the profile of Temporal's client config file (else default)"),
+    TEMPORAL_CONFIG_FILE: existingFile().optional().describe("Temporal's client config file (else the user's temporal.toml)"),
+    TEMPORAL_API_KEY: text().optional().describe('API key for Temporal Cloud (a bearer token; turns TLS on)'),
+    TEMPORAL_TLS: z.enum(['true', 'false', '1', '0'], { error: 'must be true or false' }).optional().describe('TLS to TEMPORAL_ADDRESS on or off'),
+    TEMPORAL_TLS_CLIENT_CERT_PATH: existingFile().optional().describe('client certificate (PEM file) for mTLS'),
+    TEMPORAL_TLS_CLIENT_CERT_DATA: text().optional().describe('client certificate (PEM) for mTLS'),
+    TEMPORAL_TLS_CLIENT_KEY_PATH: existingFile().optional().describe('client key (PEM file) for mTLS'),
+    TEMPORAL_TLS_CLIENT_KEY_DATA: text().optional().describe('client key (PEM) for mTLS'),
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: existingFile().optional().describe("a CA (PEM file) to trust instead of the system's"),
+    TEMPORAL_TLS_SERVER_CA_CERT_DATA: text().optional().describe("a CA (PEM) to trust instead of the system's"),
+    TEMPORAL_TLS_SERVER_NAME: text().optional().describe("the Temporal server's name to verify"),
+    TEMPORAL_TASK_QUEUE: text().default('orders').describe('task queue of the order workflows'),
+    TEMPORAL_CLI_PATH: text().optional().describe('a temporal binary to run the dev server with'),
+    // `secret`: a problem names the variable without its value, which may carry a password.
+    CLICKHOUSE_URL: httpUrl().optional().meta({ description: 'a ClickHouse server; unset: embedded chDB under DATA_DIR', secret: true }),
+    CLICKHOUSE_USER: text().optional().describe('ClickHouse user'),
+    // Passwords are taken as given, spaces included.
+    CLICKHOUSE_PASSWORD: z.string().optional().describe('ClickHouse password'),
+    CLICKHOUSE_ANALYST_USER: text().optional().describe('a read-only ClickHouse user for POST /analytics/sql'),
+    CLICKHOUSE_ANALYST_PASSWORD: z.string().optional().describe('the read-only user’s password'),
+    CLICKHOUSE_DATABASE: checked((name) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(name), 'must be a plain identifier (letters, digits, _)')
+      .default('orders')
+      .describe('database of every table'),
+    CLICKHOUSE_CLUSTER: checked((name) => /^[A-Za-z0-9_.-]+$/.test(name), 'must be a cluster name (letters, digits, _ . -)')
+      .optional()
+      .describe('a ClickHouse cluster: the schema is created ON CLUSTER with Replicated engines'),
+    API_KEYS: apiKeys().optional().describe('API keys, secret[:read|write|admin], comma-separated; unset: a generated admin key (embedded only)'),
+    RATE_LIMIT_RPS: integer(0, 1_000_000).default(50).describe('requests per second per read or write key; 0 for none'),
+    RATE_LIMIT_ADMIN_RPS: integer(0, 1_000_000).default(0).describe('requests per second per admin key; 0 for none'),
+    AUTH_FAILURES_PER_MINUTE: integer(0, 1_000_000).default(30).describe('failed authentications per minute per client address; 0 for none'),
+    EVENT_LOG_BATCH_INTERVAL_MS: integer(0, 10_000).default(250).describe('the least time between two inserts into the event log'),
+    WORKER_ACTIVITY_SLOTS: integer(1, 10_000).default(2000).describe('deliveries a worker runs at once'),
+    PENDING_ORDER_TIMEOUT: duration().optional().describe('how long an order may stay PENDING before its workflow cancels it; unset: for ever'),
+    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).default('info').describe('log level'),
+    METRICS_PORT: port().optional().describe('a /metrics page on this port, for a process without the API'),
+    TEMPORAL_METRICS_ADDRESS: hostPort('0.0.0.0:9465').optional().describe("host:port of the Temporal SDK's Prometheus exporter"),
+  })
+  // `when`: checked even when other settings are bad, so that every problem shows at once.
+  .refine((settings) => !settings.CLICKHOUSE_CLUSTER || settings.CLICKHOUSE_URL, {
+    error: 'needs CLICKHOUSE_URL (the embedded ClickHouse is one node)',
+    path: ['CLICKHOUSE_CLUSTER'],
+    params: { aboutOthers: true },
+    when: () => true,
+  });
+
+type Settings = z.output<typeof SETTINGS>;
 
 /**
  * Temporal Cloud or a secured cluster, as Temporal's own clients read it (`@temporalio/envconfig`):
@@ -72,6 +126,49 @@ export interface TemporalConnectionSettings {
   metadata?: Record<string, string>;
 }
 
+interface TemporalSettings {
+  /** Unset: start the embedded Temporal dev server. */
+  address?: string;
+  namespace: string;
+  connection: TemporalConnectionSettings;
+}
+
+/** The settings as the code reads them; what each means is in `SETTINGS`. */
+function toConfig(settings: Settings, temporal: TemporalSettings, cwd: string) {
+  return {
+    port: settings.PORT,
+    dataDir: path.resolve(cwd, settings.DATA_DIR),
+    temporalAddress: temporal.address,
+    temporalDevPort: settings.TEMPORAL_DEV_PORT,
+    temporalUiPort: settings.TEMPORAL_UI_PORT,
+    temporalUiUrl: settings.TEMPORAL_UI_URL,
+    temporalNamespace: temporal.namespace,
+    temporalTaskQueue: settings.TEMPORAL_TASK_QUEUE,
+    temporalCliPath: settings.TEMPORAL_CLI_PATH,
+    temporalConnection: temporal.connection,
+    clickhouseUrl: settings.CLICKHOUSE_URL,
+    clickhouseUser: settings.CLICKHOUSE_USER,
+    clickhousePassword: settings.CLICKHOUSE_PASSWORD,
+    clickhouseAnalystUser: settings.CLICKHOUSE_ANALYST_USER,
+    clickhouseAnalystPassword: settings.CLICKHOUSE_ANALYST_PASSWORD,
+    clickhouseDatabase: settings.CLICKHOUSE_DATABASE,
+    clickhouseCluster: settings.CLICKHOUSE_CLUSTER,
+    logLevel: settings.LOG_LEVEL,
+    metricsPort: settings.METRICS_PORT,
+    temporalMetricsAddress: settings.TEMPORAL_METRICS_ADDRESS,
+    apiKeys: settings.API_KEYS,
+    rateLimitRps: settings.RATE_LIMIT_RPS,
+    adminRateLimitRps: settings.RATE_LIMIT_ADMIN_RPS,
+    authFailuresPerMinute: settings.AUTH_FAILURES_PER_MINUTE,
+    eventLogBatchIntervalMs: settings.EVENT_LOG_BATCH_INTERVAL_MS,
+    workerActivitySlots: settings.WORKER_ACTIVITY_SLOTS,
+    /** Fixed in each order as it starts. */
+    pendingOrderTimeoutMs: settings.PENDING_ORDER_TIMEOUT,
+  };
+}
+
+export type Config = ReturnType<typeof toConfig>;
+
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
     super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -81,67 +178,18 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
-function readPort(env: Env, name: string, fallback: number, problems: string[], lowest = 1): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw) || port < lowest || port > 65535) {
-    problems.push(`${name}=${JSON.stringify(raw)}: must be a port number from ${lowest} to 65535`);
-    return fallback;
-  }
-  return port;
+/** As everywhere in this configuration, a variable set to nothing counts as unset. */
+function setOnly(env: Env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim())));
 }
 
-function readInteger(env: Env, name: string, fallback: number, lowest: number, highest: number, problems: string[]): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < lowest || Number(raw) > highest) {
-    problems.push(`${name}=${JSON.stringify(raw)}: must be an integer from ${lowest} to ${highest}`);
-    return fallback;
-  }
-  return Number(raw);
-}
-
-/** The bounds of a duration setting: under a second is a slip of the unit, over a year too. */
-const DURATION_RANGE_MS = { lowest: 1000, highest: ms('365d') };
-
-/** A duration as Temporal and `ms` write one (`90s`, `30m`, `24h`, `2 days`); a bare number is refused, its unit unknown. */
-function readDuration(env: Env, name: string, problems: string[]): number | undefined {
-  const raw = optional(env, name);
-  if (raw === undefined) return undefined;
-  const millis = /[a-z]$/i.test(raw) ? ms(raw as ms.StringValue) : undefined;
-  if (millis === undefined || !(millis >= DURATION_RANGE_MS.lowest && millis <= DURATION_RANGE_MS.highest)) {
-    problems.push(`${name}=${JSON.stringify(raw)}: must be a duration from 1s to 365d with its unit, e.g. 30m, 24h or 2 days`);
-    return undefined;
-  }
-  return millis;
-}
-
-function readUrl(env: Env, name: string, problems: string[]): string | undefined {
-  const raw = optional(env, name);
-  if (raw === undefined) return undefined;
-  try {
-    const url = new URL(raw);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
-    return raw.replace(/\/$/, '');
-  } catch {
-    problems.push(`${name}=${JSON.stringify(raw)}: must be an http:// or https:// URL`);
-    return undefined;
-  }
-}
-
-function optional(env: Env, name: string): string | undefined {
-  const value = env[name]?.trim();
-  return value ? value : undefined;
-}
-
-/** The settings of Temporal's clients that name files: a missing one is named here, not found at connection time. */
-const TEMPORAL_FILES = ['TEMPORAL_CONFIG_FILE', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'];
-
-interface TemporalSettings {
-  address?: string;
-  namespace: string;
-  connection: TemporalConnectionSettings;
+/** One line per problem: the variable, its value unless it is secret, and what it takes. */
+function describeProblem(issue: z.core.$ZodIssue, env: Record<string, string>): string {
+  const params = issue.code === 'custom' ? (issue.params ?? {}) : {};
+  if (params.wholeLine) return issue.message;
+  const name = String(issue.path[0]);
+  const secret = SETTINGS.shape[name as keyof Settings].meta()?.secret === true;
+  return params.aboutOthers || secret ? `${name}: ${issue.message}` : `${name}=${JSON.stringify(env[name].trim())}: ${issue.message}`;
 }
 
 /**
@@ -149,18 +197,12 @@ interface TemporalSettings {
  * (else `default`) of the config file (TEMPORAL_CONFIG_FILE, else the user's temporal.toml),
  * overridden by TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY, TEMPORAL_TLS* and
  * TEMPORAL_GRPC_META_*. Without an address the embedded dev server runs, which speaks plain gRPC.
+ * The connection is built only when nothing else is wrong: a file named by a bad setting is not read.
  */
-function readTemporalSettings(env: Env, problems: string[]): TemporalSettings {
-  const problemsBefore = problems.length;
-  const flag = optional(env, 'TEMPORAL_TLS');
-  if (flag && !['true', 'false', '1', '0'].includes(flag)) problems.push(`TEMPORAL_TLS=${JSON.stringify(flag)}: must be true or false`);
-  for (const name of TEMPORAL_FILES) {
-    const file = optional(env, name);
-    if (file && !fs.existsSync(file)) problems.push(`${name}=${JSON.stringify(file)}: no such file`);
-  }
+function readTemporalSettings(env: Record<string, string>, problems: string[]): TemporalSettings {
   let profile: ClientConfigProfile;
   try {
-    profile = loadClientConfigProfile({ overrideEnvVars: setOnly(env) });
+    profile = loadClientConfigProfile({ overrideEnvVars: env });
   } catch (error) {
     problems.push(`TEMPORAL_PROFILE / TEMPORAL_CONFIG_FILE: ${error instanceof Error ? error.message : String(error)}`);
     return { namespace: 'default', connection: {} };
@@ -173,89 +215,24 @@ function readTemporalSettings(env: Env, problems: string[]): TemporalSettings {
   const secured = Boolean(profile.tls || profile.apiKey || profile.grpcMeta);
   if (secured && !address)
     problems.push('TEMPORAL_TLS*, TEMPORAL_API_KEY and TEMPORAL_GRPC_META_*: need TEMPORAL_ADDRESS (the embedded dev server speaks plain gRPC)');
-  let connection: TemporalConnectionSettings = {};
-  if (problems.length === problemsBefore) {
-    try {
-      const { tls, apiKey, metadata } = toClientOptions(profile).connectionOptions;
-      connection = Object.fromEntries(Object.entries({ tls, apiKey, metadata }).filter(([, value]) => value !== undefined));
-    } catch (error) {
-      problems.push(`Temporal TLS settings: ${error instanceof Error ? error.message : String(error)}`);
-    }
+  const namespace = profile.namespace?.trim() || 'default';
+  if (problems.length > 0) return { address, namespace, connection: {} };
+  try {
+    const { tls, apiKey, metadata } = toClientOptions(profile).connectionOptions;
+    const connection = Object.fromEntries(Object.entries({ tls, apiKey, metadata }).filter(([, value]) => value !== undefined));
+    return { address, namespace, connection };
+  } catch (error) {
+    problems.push(`Temporal TLS settings: ${error instanceof Error ? error.message : String(error)}`);
+    return { address, namespace, connection: {} };
   }
-  return { address, namespace: profile.namespace?.trim() || 'default', connection };
-}
-
-/** As everywhere in this configuration, a variable set to nothing counts as unset. */
-function setOnly(env: Env): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => Boolean(entry[1]?.trim())));
 }
 
 /** Reads and checks the environment; every bad value is reported, one line each. */
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
-  const problems: string[] = [];
-  const database = optional(env, 'CLICKHOUSE_DATABASE') ?? 'orders';
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
-    problems.push(`CLICKHOUSE_DATABASE=${JSON.stringify(database)}: must be a plain identifier (letters, digits, _)`);
-  }
-  const clickhouseUrl = optional(env, 'CLICKHOUSE_URL');
-  if (clickhouseUrl) {
-    try {
-      const url = new URL(clickhouseUrl);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error();
-    } catch {
-      problems.push(`CLICKHOUSE_URL: must be an http:// or https:// URL`);
-    }
-  }
-  const clickhouseCluster = optional(env, 'CLICKHOUSE_CLUSTER');
-  if (clickhouseCluster && !/^[A-Za-z0-9_.-]+$/.test(clickhouseCluster)) {
-    problems.push(`CLICKHOUSE_CLUSTER=${JSON.stringify(clickhouseCluster)}: must be a cluster name (letters, digits, _ . -)`);
-  }
-  if (clickhouseCluster && !clickhouseUrl) problems.push('CLICKHOUSE_CLUSTER: needs CLICKHOUSE_URL (the embedded ClickHouse is one node)');
-  const temporalMetricsAddress = optional(env, 'TEMPORAL_METRICS_ADDRESS');
-  if (temporalMetricsAddress && !/^[^\s:/]+:\d+$/.test(temporalMetricsAddress)) {
-    problems.push(`TEMPORAL_METRICS_ADDRESS=${JSON.stringify(temporalMetricsAddress)}: must be host:port, e.g. 0.0.0.0:9465`);
-  }
-  const temporal = readTemporalSettings(env, problems);
-  let apiKeys: ApiKeySpec[] | undefined;
-  if (optional(env, 'API_KEYS')) {
-    const parsed = parseApiKeys(env.API_KEYS!);
-    problems.push(...parsed.problems);
-    apiKeys = parsed.keys;
-  }
-  const logLevel = (optional(env, 'LOG_LEVEL') ?? 'info') as Config['logLevel'];
-  if (!['debug', 'info', 'warn', 'error'].includes(logLevel)) {
-    problems.push(`LOG_LEVEL=${JSON.stringify(logLevel)}: must be one of debug, info, warn, error`);
-  }
-  const config: Config = {
-    // 0 lets the system choose a free port (tests run several services side by side).
-    port: readPort(env, 'PORT', 3000, problems, 0),
-    dataDir: path.resolve(cwd, optional(env, 'DATA_DIR') ?? '.data'),
-    temporalAddress: temporal.address,
-    temporalDevPort: readPort(env, 'TEMPORAL_DEV_PORT', 7233, problems),
-    temporalUiPort: readPort(env, 'TEMPORAL_UI_PORT', 8233, problems),
-    temporalUiUrl: readUrl(env, 'TEMPORAL_UI_URL', problems),
-    temporalNamespace: temporal.namespace,
-    temporalTaskQueue: optional(env, 'TEMPORAL_TASK_QUEUE') ?? 'orders',
-    temporalCliPath: optional(env, 'TEMPORAL_CLI_PATH'),
-    clickhouseUrl,
-    clickhouseUser: optional(env, 'CLICKHOUSE_USER'),
-    clickhousePassword: env.CLICKHOUSE_PASSWORD,
-    clickhouseAnalystUser: optional(env, 'CLICKHOUSE_ANALYST_USER'),
-    clickhouseAnalystPassword: env.CLICKHOUSE_ANALYST_PASSWORD,
-    clickhouseDatabase: database,
-    clickhouseCluster,
-    temporalConnection: temporal.connection,
-    logLevel,
-    metricsPort: optional(env, 'METRICS_PORT') ? readPort(env, 'METRICS_PORT', 0, problems) : undefined,
-    temporalMetricsAddress,
-    apiKeys,
-    rateLimitRps: readInteger(env, 'RATE_LIMIT_RPS', 50, 0, 1_000_000, problems),
-    adminRateLimitRps: readInteger(env, 'RATE_LIMIT_ADMIN_RPS', 0, 0, 1_000_000, problems),
-    authFailuresPerMinute: readInteger(env, 'AUTH_FAILURES_PER_MINUTE', 30, 0, 1_000_000, problems),
-    eventLogBatchIntervalMs: readInteger(env, 'EVENT_LOG_BATCH_INTERVAL_MS', 250, 0, 10_000, problems),
-    workerActivitySlots: readInteger(env, 'WORKER_ACTIVITY_SLOTS', 2000, 1, 10_000, problems),
-    pendingOrderTimeoutMs: readDuration(env, 'PENDING_ORDER_TIMEOUT', problems),
-  };
-  if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  const given = setOnly(env);
+  const parsed = SETTINGS.safeParse(given);
+  const problems = parsed.success ? [] : parsed.error.issues.map((issue) => describeProblem(issue, given));
+  const temporal = readTemporalSettings(given, problems);
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  return toConfig(parsed.data, temporal, cwd);
 }
