@@ -6,7 +6,8 @@
  */
 import { DomainError, parseFields } from './errors';
 import { toAmount } from './money';
-import { CLIENT_COMMAND, ClientCommand, CommandMeta, lineTotalCents, ORDER_COMMAND, OrderCommand, OrderLine } from './commands';
+import { CLIENT_COMMAND, lineTotalCents, ORDER_COMMAND } from './commands';
+import type { CancelOrder, ChangeOrderStatus, ClientCommand, CommandMeta, CreateOrder, ExpirePaymentWindow, OrderCommand, OrderLine } from './commands';
 import { ALLOWED_TRANSITIONS, awaitsPayment, canTransition, OrderStatus } from './status';
 
 export * from './status';
@@ -185,68 +186,69 @@ export function decide(state: OrderState | undefined, untrusted: unknown, now: D
   const command = parseFields(ORDER_COMMAND, untrusted, 'command');
   refuseAnotherOrder(command, state?.orderId);
   switch (command.type) {
-    case 'CreateOrder': {
-      if (state) throw new DomainError('ORDER_ALREADY_EXISTS', `order ${command.orderId} already exists`);
-      const totalCents = command.items.reduce((sum, line) => sum + lineTotalCents(line), 0);
-      return [
-        {
-          ...envelope('OrderCreated', command.orderId, 1, command, now),
-          payload: {
-            customerId: command.customerId,
-            customerName: command.customerName,
-            customerNameGiven: command.customerNameGiven,
-            items: command.items.map(toItem),
-            total: toAmount(totalCents),
-          },
-        },
-      ];
-    }
-    case 'ChangeOrderStatus': {
-      if (!state) throw new DomainError('ORDER_NOT_FOUND', `order ${command.orderId} does not exist`);
-      if (!canTransition(state.status, command.status)) throw invalidTransition(state, command.status);
-      const version = state.version + 1;
-      if (command.status === 'CANCELLED') {
-        return [
-          {
-            ...envelope('OrderCancelled', state.orderId, version, command, now),
-            payload: { previousStatus: state.status, reason: command.reason ?? DEFAULT_CANCEL_REASON },
-          },
-        ];
-      }
-      return [
-        {
-          ...envelope('OrderStatusChanged', state.orderId, version, command, now),
-          payload: { oldStatus: state.status, newStatus: command.status },
-        },
-      ];
-    }
-    case 'CancelOrder': {
-      if (!state) throw new DomainError('ORDER_NOT_FOUND', `order ${command.orderId} does not exist`);
-      if (!canTransition(state.status, 'CANCELLED')) throw invalidTransition(state, 'CANCELLED');
-      return [
-        {
-          ...envelope('OrderCancelled', state.orderId, state.version + 1, command, now),
-          payload: { previousStatus: state.status, reason: command.reason },
-        },
-      ];
-    }
-    case 'ExpirePaymentWindow': {
-      if (!state) throw new DomainError('ORDER_NOT_FOUND', `order ${command.orderId} does not exist`);
-      if (!awaitsPayment(state.status)) {
-        throw new DomainError('INVALID_TRANSITION', `order ${state.orderId} is ${state.status}: only a PENDING order's payment window can expire`);
-      }
-      return [
-        {
-          ...envelope('OrderCancelled', state.orderId, state.version + 1, command, now),
-          payload: { previousStatus: state.status, reason: `payment window expired at ${command.deadline}` },
-        },
-      ];
-    }
+    case 'CreateOrder':
+      return [create(state, command, now)];
+    case 'ChangeOrderStatus':
+      return [changeStatus(existing(state, command), command, now)];
+    case 'CancelOrder':
+      return [cancel(existing(state, command), command, now)];
+    case 'ExpirePaymentWindow':
+      return [expirePayment(existing(state, command), command, now)];
     default: {
       const unknown: never = command;
       throw new DomainError('VALIDATION_FAILED', `unknown command ${(unknown as { type: string }).type}`);
     }
   }
+}
+
+function create(state: OrderState | undefined, command: CreateOrder, now: Date): OrderCreated {
+  if (state) throw new DomainError('ORDER_ALREADY_EXISTS', `order ${command.orderId} already exists`);
+  const totalCents = command.items.reduce((sum, line) => sum + lineTotalCents(line), 0);
+  return {
+    ...envelope('OrderCreated', command.orderId, 1, command, now),
+    payload: {
+      customerId: command.customerId,
+      customerName: command.customerName,
+      customerNameGiven: command.customerNameGiven,
+      items: command.items.map(toItem),
+      total: toAmount(totalCents),
+    },
+  };
+}
+
+/** Setting the status to CANCELLED is a cancellation, recorded as one. */
+function changeStatus(state: OrderState, command: ChangeOrderStatus, now: Date): OrderStatusChanged | OrderCancelled {
+  if (!canTransition(state.status, command.status)) throw invalidTransition(state, command.status);
+  if (command.status === 'CANCELLED') return cancelled(state, command, command.reason ?? DEFAULT_CANCEL_REASON, now);
+  return {
+    ...envelope('OrderStatusChanged', state.orderId, state.version + 1, command, now),
+    payload: { oldStatus: state.status, newStatus: command.status },
+  };
+}
+
+function cancel(state: OrderState, command: CancelOrder, now: Date): OrderCancelled {
+  if (!canTransition(state.status, 'CANCELLED')) throw invalidTransition(state, 'CANCELLED');
+  return cancelled(state, command, command.reason, now);
+}
+
+function expirePayment(state: OrderState, command: ExpirePaymentWindow, now: Date): OrderCancelled {
+  if (!awaitsPayment(state.status)) {
+    throw new DomainError('INVALID_TRANSITION', `order ${state.orderId} is ${state.status}: only a PENDING order's payment window can expire`);
+  }
+  return cancelled(state, command, `payment window expired at ${command.deadline}`, now);
+}
+
+/** The order a command other than CreateOrder acts on: it must exist. */
+function existing(state: OrderState | undefined, command: OrderCommand): OrderState {
+  if (!state) throw new DomainError('ORDER_NOT_FOUND', `order ${command.orderId} does not exist`);
+  return state;
+}
+
+function cancelled(state: OrderState, command: CommandMeta, reason: string, now: Date): OrderCancelled {
+  return {
+    ...envelope('OrderCancelled', state.orderId, state.version + 1, command, now),
+    payload: { previousStatus: state.status, reason },
+  };
 }
 
 /** Applies one recorded event to the state. Events are facts: nothing here can reject them. */
