@@ -5,7 +5,8 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { snapshot } from '../src/domain/order';
+import * as z from 'zod';
+import { ORDER_SNAPSHOT, snapshot } from '../src/domain/order';
 import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderSnapshot, OrderState, RecordedEvent } from '../src/domain/order';
 
 /**
@@ -55,10 +56,14 @@ export const ORDER_STATUS_ATTRIBUTE = defineSearchAttributeKey('OrderStatus', Se
 export const CUSTOMER_ID_ATTRIBUTE = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
 export const ORDER_TOTAL_ATTRIBUTE = defineSearchAttributeKey('OrderTotal', SearchAttributeType.DOUBLE);
 
+const { version, status, updatedAt } = ORDER_SNAPSHOT.shape;
+
 /** What a command did, kept so that a repeated commandId gets the first answer again. */
-export type CommandOutcome =
-  | { commandId: string; accepted: true; version: number; status: OrderSnapshot['status']; updatedAt: string }
-  | { commandId: string; accepted: false; code: string; message: string };
+export const COMMAND_OUTCOME = z.union([
+  z.object({ commandId: z.string(), accepted: z.literal(true), version, status, updatedAt }),
+  z.object({ commandId: z.string(), accepted: z.literal(false), code: z.string().meta({ description: 'Why it was refused' }), message: z.string() }),
+]);
+export type CommandOutcome = z.output<typeof COMMAND_OUTCOME>;
 
 /** Everything the workflow carries across continue-as-new. */
 export interface OrderWorkflowInput {

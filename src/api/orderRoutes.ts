@@ -44,7 +44,7 @@ import {
   STATUS_FILTER,
 } from './queryParams';
 import { routeFor } from './route';
-import { ACCEPTED, COMMAND_OUTCOME, ORDER, ORDER_EVENT_PAGE, ORDER_PAGE, ORDER_VIEW, STATISTICS } from './schemas';
+import { ACCEPTED, COMMAND_OUTCOME_ANSWER, ORDER, ORDER_EVENT_PAGE, ORDER_PAGE, ORDER_VIEW, STATISTICS } from './schemas';
 
 export interface OrderRouteDeps {
   gateway: OrderCommands;
@@ -249,7 +249,7 @@ export const getCommandOutcome = route({
   summary: 'The outcome of a command, e.g. one sent with Prefer: respond-async',
   access: 'read',
   params: ORDER_ID.extend({ commandId: COMMAND_ID }),
-  answers: { 200: { description: 'Accepted or refused, and the order version it made', schema: COMMAND_OUTCOME } },
+  answers: { 200: { description: 'Accepted or refused, and the order version it made', schema: COMMAND_OUTCOME_ANSWER } },
   refusals: ['NOT_FOUND'],
   handler:
     ({ gateway }) =>

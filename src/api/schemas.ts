@@ -1,41 +1,34 @@
 /**
  * The shapes of the API's answers, for the document (each a named component) and for the tests
- * that hold the answers to them. The shapes of requests are the domain's (src/domain/commands.ts)
+ * that hold the answers to them. An answer that is a domain shape (the order, a command's outcome)
+ * is declared where that shape lives (src/domain/order.ts, workflows/messages.ts) and only gets
+ * its name and documentation here. The shapes of requests are the domain's (src/domain/commands.ts)
  * and the routes' own.
  */
 import * as z from 'zod';
 import { ORDER_STATUS } from '../domain/commands';
-import { ORDER_STATUSES } from '../domain/order';
+import { ORDER_ITEM, ORDER_SNAPSHOT, ORDER_STATUSES } from '../domain/order';
 import type { ErrorCode } from '../domain/errors';
+import { COMMAND_OUTCOME } from '../../workflows/messages';
 import { HTTP_STATUS } from './problem';
 
-const money = (description = 'An amount in the currency of the prices, exact to the cent') => z.number().meta({ description, multipleOf: 0.01 });
+/** An amount, documented as exact to the cent; `number` is the domain's own when it declares one. */
+const money = (description = 'An amount in the currency of the prices, exact to the cent', number = z.number()) =>
+  number.meta({ description, multipleOf: 0.01 });
 const instant = z.iso.datetime({ offset: true });
 const count = z.int().min(0);
 
-export const ORDER_LINE_ANSWER = z
-  .object({ productId: z.string(), productName: z.string().optional(), quantity: z.int().min(1), price: money('Unit price') })
-  .meta({ id: 'OrderLine' });
+export const ORDER_LINE_ANSWER = ORDER_ITEM.extend({ price: money('Unit price', ORDER_ITEM.shape.price) }).meta({ id: 'OrderLine' });
 
-const ORDER_FIELDS = {
-  orderId: z.string(),
-  customerId: z.string(),
-  customerName: z.string(),
-  itemCount: z.int().min(1).meta({ description: 'The number of line items' }),
-  total: money(),
-  status: ORDER_STATUS,
-  createdAt: instant,
-  updatedAt: instant,
-  version: z.int().min(1).meta({ description: 'One per event; read models catch up to it' }),
-};
+export const ORDER = ORDER_SNAPSHOT.extend({ total: money(undefined, ORDER_SNAPSHOT.shape.total), items: z.array(ORDER_LINE_ANSWER) }).meta({
+  id: 'Order',
+  description: 'The write model, as the order workflow holds it',
+});
 
-export const ORDER = z
-  .object({ ...ORDER_FIELDS, items: z.array(ORDER_LINE_ANSWER) })
-  .meta({ id: 'Order', description: 'The write model, as the order workflow holds it' });
-
-export const ORDER_VIEW = z
-  .object({ ...ORDER_FIELDS, items: z.array(ORDER_LINE_ANSWER).optional() })
-  .meta({ id: 'OrderView', description: 'An order from the read model (no line items); with consistency=strong, the Order' });
+export const ORDER_VIEW = ORDER.extend({ items: ORDER.shape.items.optional() }).meta({
+  id: 'OrderView',
+  description: 'An order from the read model (no line items); with consistency=strong, the Order',
+});
 
 const NEXT_CURSOR = z.string().nullable().meta({ description: 'Pass as cursor for the next page; null on the last page' });
 
@@ -98,17 +91,7 @@ export const ORDER_EVENT_PAGE = z
 
 export const ACCEPTED = z.object({ orderId: z.string(), commandId: z.string() }).meta({ id: 'Accepted' });
 
-export const COMMAND_OUTCOME = z
-  .union([
-    z.object({ commandId: z.string(), accepted: z.literal(true), version: z.int().min(1), status: ORDER_STATUS, updatedAt: instant }),
-    z.object({
-      commandId: z.string(),
-      accepted: z.literal(false),
-      code: z.string().meta({ description: 'Why it was refused' }),
-      message: z.string(),
-    }),
-  ])
-  .meta({ id: 'CommandOutcome' });
+export const COMMAND_OUTCOME_ANSWER = COMMAND_OUTCOME.meta({ id: 'CommandOutcome' });
 
 export const HEALTH = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 

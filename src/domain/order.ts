@@ -4,9 +4,10 @@
  * (`commands.ts`), which it re-exports. The workflow, its update validators and the API all import
  * this file, so a rule changes in one place. Time comes in as an argument.
  */
+import * as z from 'zod';
 import { DomainError, parseFields } from './errors';
 import { toAmount } from './money';
-import { CLIENT_COMMAND, lineTotalCents, ORDER_COMMAND } from './commands';
+import { CLIENT_COMMAND, lineTotalCents, ORDER_COMMAND, ORDER_STATUS } from './commands';
 import type { CancelOrder, ChangeOrderStatus, ClientCommand, CommandMeta, CreateOrder, ExpirePaymentWindow, OrderCommand, OrderLine } from './commands';
 import { ALLOWED_TRANSITIONS, awaitsPayment, canTransition, OrderStatus } from './status';
 
@@ -15,12 +16,8 @@ export { expirePaymentWindow, lineTotalCents, PAYMENT_WINDOW_COMMAND_ID, SYSTEM_
 export type { CancelOrder, ChangeOrderStatus, ClientCommand, CommandMeta, CreateOrder, ExpirePaymentWindow, OrderCommand, OrderLine } from './commands';
 
 /** A line item as it is shown and stored in events: the price as a decimal amount. */
-export interface OrderItem {
-  productId: string;
-  productName?: string;
-  quantity: number;
-  price: number;
-}
+export const ORDER_ITEM = z.object({ productId: z.string(), productName: z.string().optional(), quantity: z.int().min(1), price: z.number() });
+export type OrderItem = z.output<typeof ORDER_ITEM>;
 
 interface Envelope<Type extends string, Payload> {
   /** Deterministic: `<orderId>:<version>`, so a redelivered event is recognised. */
@@ -60,19 +57,22 @@ export interface OrderState {
   cancellationReason?: string;
 }
 
+const INSTANT = z.iso.datetime({ offset: true });
+
 /** The order as a command response shows it (README.md, "The API"). */
-export interface OrderSnapshot {
-  orderId: string;
-  customerId: string;
-  customerName: string;
-  items: OrderItem[];
-  itemCount: number;
-  total: number;
-  status: OrderStatus;
-  createdAt: string;
-  updatedAt: string;
-  version: number;
-}
+export const ORDER_SNAPSHOT = z.object({
+  orderId: z.string(),
+  customerId: z.string(),
+  customerName: z.string(),
+  itemCount: z.int().min(1).meta({ description: 'The number of line items' }),
+  total: z.number(),
+  status: ORDER_STATUS,
+  createdAt: INSTANT,
+  updatedAt: INSTANT,
+  version: z.int().min(1).meta({ description: 'One per event; read models catch up to it' }),
+  items: z.array(ORDER_ITEM),
+});
+export type OrderSnapshot = z.output<typeof ORDER_SNAPSHOT>;
 
 /** The order as it stands after an event, as the event log carries it beside the event. */
 export interface OrderAfterEvent {
