@@ -15,6 +15,17 @@ import { noopUpdate } from './noopWorkflow';
 /** How often one command is sent again after a 503 before the run gives up. */
 export const MAX_RETRIES_OF_503 = 5;
 
+/**
+ * How an order's commands follow each other in (a). Back to back: each answer is followed at once
+ * by the order's next command, the rhythm in which the API's receipt for one command rides on the
+ * next. A person's: the order's next command comes this long after the answer, past the workflow's
+ * delivery delay (3 s), so that every command meets what an order pays after a quiet spell. In both,
+ * `concurrency` commands are on their way at any time: in a person's rhythm each lane takes
+ * whichever order is due, or starts a new one, so many orders are in flight at once.
+ */
+export const RHYTHMS = { 'back-to-back': 0, person: 4000 } as const;
+export type Rhythm = keyof typeof RHYTHMS;
+
 /** The admin key the service generated into its data directory (admin keys have no rate limit). */
 let apiKey = '';
 const auth = () => ({ authorization: `Bearer ${apiKey}` });
@@ -123,6 +134,8 @@ export interface CommandRun {
   concurrency: number;
   commands: number;
   seconds: number;
+  /** The commands and time its rate is taken over (see `driveOrders`). */
+  window: Window;
   latencies: number[];
   lags: number[];
   lagTimeouts: number;
@@ -130,8 +143,67 @@ export interface CommandRun {
   retried: number;
 }
 
-/** N orders, each create → confirm → ship → deliver over HTTP, `concurrency` orders at a time. */
-export async function commandsOverHttp(api: string | (() => string), concurrency: number, orders: number, lagSampleEvery: number): Promise<CommandRun> {
+export interface Window {
+  commands: number;
+  seconds: number;
+}
+
+/**
+ * Runs `orders` orders of four steps each (create, confirm, ship, deliver), `concurrency` steps at
+ * a time, each order's next step `spacingMs` after the answer to its last. A lane takes the order
+ * due longest, else starts a new one, else waits for the next due. The window a rate is taken over:
+ * back to back, the whole run; in a person's rhythm, from the first order due (before it, orders are
+ * only being created, and a create costs the baseline far less than an update) until a lane first
+ * finds no order due (from then on fewer than `concurrency` commands are on their way).
+ */
+async function driveOrders(
+  concurrency: number,
+  orders: number,
+  spacingMs: number,
+  step: (order: number, step: number) => Promise<void>,
+): Promise<{ seconds: number; window: Window }> {
+  const due: Array<{ order: number; step: number; at: number }> = [];
+  let started = 0;
+  let answered = 0;
+  let opened: { answered: number; at: number } | undefined;
+  let window: Window | undefined;
+  const begin = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (;;) {
+        const head = due[0];
+        let job: { order: number; step: number };
+        if (head && head.at <= performance.now()) {
+          job = due.shift()!;
+          opened ??= { answered, at: performance.now() };
+        } else if (started < orders) job = { order: started++, step: 0 };
+        else {
+          if (opened) window ??= { commands: answered - opened.answered, seconds: (performance.now() - opened.at) / 1000 };
+          if (!head) return;
+          await new Promise((resolve) => setTimeout(resolve, head.at - performance.now()));
+          continue;
+        }
+        await step(job.order, job.step);
+        answered += 1;
+        if (job.step < 3) due.push({ order: job.order, step: job.step + 1, at: performance.now() + spacingMs });
+      }
+    }),
+  );
+  const seconds = (performance.now() - begin) / 1000;
+  // Back to back, or a run too small for any lane to find an order due while others still started.
+  return { seconds, window: spacingMs > 0 && window?.commands ? window : { commands: answered, seconds } };
+}
+
+const STATUS_STEPS = ['CONFIRMED', 'SHIPPED', 'DELIVERED'] as const;
+
+/** N orders, each create → confirm → ship → deliver over HTTP, `concurrency` commands at a time. */
+export async function commandsOverHttp(
+  api: string | (() => string),
+  concurrency: number,
+  orders: number,
+  lagSampleEvery: number,
+  spacingMs = 0,
+): Promise<CommandRun> {
   // A function spreads the requests over several APIs, as a load balancer does.
   const base = typeof api === 'string' ? () => api : api;
   const run = randomUUID().slice(0, 6);
@@ -171,20 +243,15 @@ export async function commandsOverHttp(api: string | (() => string), concurrency
     sent += 1;
     if (sent % lagSampleEvery === 0) lagWatches.push(follow(orderId, reply.body.version, reply.at));
   };
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let index = next++; index < orders; index = next++) {
-        const orderId = `bench-${run}-${index}`;
-        await command('/orders', { orderId, customerId: `bench-customer-${index % 97}`, items: [{ productId: 'p-1', quantity: 2, price: 19.99 }] }, orderId);
-        for (const status of ['CONFIRMED', 'SHIPPED', 'DELIVERED']) await command(`/orders/${orderId}/status`, { status }, orderId);
-      }
-    }),
-  );
-  const seconds = (performance.now() - started) / 1000;
+  const { seconds, window } = await driveOrders(concurrency, orders, spacingMs, (index, step) => {
+    const orderId = `bench-${run}-${index}`;
+    if (step === 0) {
+      return command('/orders', { orderId, customerId: `bench-customer-${index % 97}`, items: [{ productId: 'p-1', quantity: 2, price: 19.99 }] }, orderId);
+    }
+    return command(`/orders/${orderId}/status`, { status: STATUS_STEPS[step - 1] }, orderId);
+  });
   await Promise.all(lagWatches);
-  return { concurrency, commands: sent, seconds, latencies, lags, lagTimeouts, retried };
+  return { concurrency, commands: sent, seconds, window, latencies, lags, lagTimeouts, retried };
 }
 
 /** Rounds of one side taken as one run: their commands over their time. */
@@ -193,6 +260,10 @@ export function combined(runs: CommandRun[]): CommandRun {
     concurrency: runs[0].concurrency,
     commands: runs.reduce((sum, run) => sum + run.commands, 0),
     seconds: runs.reduce((sum, run) => sum + run.seconds, 0),
+    window: {
+      commands: runs.reduce((sum, run) => sum + run.window.commands, 0),
+      seconds: runs.reduce((sum, run) => sum + run.window.seconds, 0),
+    },
     latencies: runs.flatMap((run) => run.latencies),
     lags: runs.flatMap((run) => run.lags),
     lagTimeouts: runs.reduce((sum, run) => sum + run.lagTimeouts, 0),
@@ -200,9 +271,9 @@ export function combined(runs: CommandRun[]): CommandRun {
   };
 }
 
-/** Commands per second of a run. */
+/** Commands per second of a run, over its window. */
 export function rate(run: CommandRun): number {
-  return run.commands / run.seconds;
+  return run.window.commands / run.window.seconds;
 }
 
 export function summed(cpus: Record<string, number>[]): Record<string, number> {
@@ -211,27 +282,21 @@ export function summed(cpus: Record<string, number>[]): Record<string, number> {
   return total;
 }
 
-/** The same shape of work on Temporal alone: start a no-op workflow, then three Updates. */
-export async function commandsOnTemporalAlone(client: Client, taskQueue: string, concurrency: number, orders: number): Promise<CommandRun> {
+/** The same shape of work on Temporal alone, in the same rhythm: start a no-op workflow, then three Updates. */
+export async function commandsOnTemporalAlone(client: Client, taskQueue: string, concurrency: number, orders: number, spacingMs = 0): Promise<CommandRun> {
   const run = randomUUID().slice(0, 6);
   const latencies: number[] = [];
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      for (let index = next++; index < orders; index = next++) {
-        let t = performance.now();
-        const handle = await client.workflow.start('noopWorkflow', { workflowId: `noop-${run}-${index}`, taskQueue });
-        latencies.push(performance.now() - t);
-        for (const step of ['confirm', 'ship', 'deliver']) {
-          t = performance.now();
-          await handle.executeUpdate(noopUpdate, { args: [step] });
-          latencies.push(performance.now() - t);
-        }
-      }
-    }),
-  );
-  return { concurrency, commands: orders * 4, seconds: (performance.now() - started) / 1000, latencies, lags: [], lagTimeouts: 0, retried: 0 };
+  const timed = async (call: () => Promise<unknown>) => {
+    const t = performance.now();
+    await call();
+    latencies.push(performance.now() - t);
+  };
+  const { seconds, window } = await driveOrders(concurrency, orders, spacingMs, (index, step) => {
+    const workflowId = `noop-${run}-${index}`;
+    if (step === 0) return timed(() => client.workflow.start('noopWorkflow', { workflowId, taskQueue }));
+    return timed(() => client.workflow.getHandle(workflowId).executeUpdate(noopUpdate, { args: [['confirm', 'ship', 'deliver'][step - 1]] }));
+  });
+  return { concurrency, commands: orders * 4, seconds, window, latencies, lags: [], lagTimeouts: 0, retried: 0 };
 }
 
 /** (a) at one concurrency, with the CPU each component spent per command on each side. */
@@ -247,7 +312,7 @@ export interface CommandsAtLevel {
  * minute to minute) or a fuller Temporal database meets both alike.
  */
 export async function commandsInTurns(
-  level: { concurrency: number; orders: number; rounds: number },
+  level: { concurrency: number; orders: number; rounds: number; rhythm?: Rhythm },
   components: Record<string, CpuSource>,
   sides: { service: (orders: number) => Promise<CommandRun>; baseline: (orders: number) => Promise<CommandRun> },
   say: (line: string) => void,
@@ -270,19 +335,20 @@ export async function commandsInTurns(
   const ourCpu = summed(ourRounds.map((round) => round.cpu));
   const baseCpu = summed(baseRounds.map((round) => round.cpu));
   const roundRatios = ourRounds.map(({ result }, i) => (rate(result) / rate(baseRounds[i].result)).toFixed(2));
+  const window = level.rhythm === 'person' ? `; rates over the ${ours.window.commands} commands answered while every lane had an order due` : '';
   const msPer = (cpu: Record<string, number>, commands: number) =>
     Object.fromEntries(Object.entries(cpu).map(([name, seconds]) => [name, Number(((seconds * 1000) / commands).toFixed(2))]));
   return {
     ours,
     scenario: {
-      name: `commands over HTTP, concurrency ${level.concurrency}`,
+      name: `commands over HTTP, concurrency ${level.concurrency}${level.rhythm === 'person' ? ", a person's rhythm" : ''}`,
       unit: 'cmd/s',
       count: ours.commands,
       throughput: rate(ours),
       latencyMs: distribution(ours.latencies),
       baseline: { name: 'no-op workflow, start + 3 updates', throughput: rate(base), latencyMs: distribution(base.latencies) },
       ratio: rate(ours) / rate(base),
-      note: `${rounds} rounds in turns with the baseline, ratio by round ${roundRatios.join(', ')}; CPU ms per command: ${perCommand(ourCpu, ours.commands)}; baseline: ${perCommand(baseCpu, base.commands)}${ours.retried ? `; ${ours.retried} answers of 503 retried with the same Idempotency-Key` : ''}`,
+      note: `${rounds} rounds in turns with the baseline, ratio by round ${roundRatios.join(', ')}; CPU ms per command: ${perCommand(ourCpu, ours.commands)}; baseline: ${perCommand(baseCpu, base.commands)}${window}${ours.retried ? `; ${ours.retried} answers of 503 retried with the same Idempotency-Key` : ''}`,
       cpuMsPerCommand: { service: msPer(ourCpu, ours.commands), baseline: msPer(baseCpu, base.commands) },
     },
   };

@@ -1,14 +1,16 @@
 /**
  * `npm run bench` (full), `npm run bench -- --quick` (a few minutes), `--tiny` (a smoke run).
  * `--only a,c` runs some scenarios alone (a and b share a phase, as do a and e); `--concurrency 64`
- * runs (a) at some of its levels only; `--profile DIR` saves the service's CPU profile; `--floor
- * no-append|bare` runs a floor variant (bench/floor/seams.ts). They are for finding where the time goes.
+ * runs (a) at some of its levels only; `--rhythm back-to-back|person` in one of its rhythms only;
+ * `--profile DIR` saves the service's CPU profile; `--floor no-append|bare` runs a floor variant
+ * (bench/floor/seams.ts). They are for finding where the time goes.
  *
  * Builds and starts the service as `npm start` does (`npm run build`, then the compiled service,
  * through bench/service.ts, which adds the benchmark's own server beside it), in a child process on
  * a scratch data directory, and measures, each against a baseline from the same run on the same machine:
- *   a. commands end to end over HTTP at several concurrencies, against a no-op workflow doing the
- *      same start + three Updates on the same Temporal server, the two taking turns in rounds;
+ *   a. commands end to end over HTTP at several concurrencies, each order's commands back to back
+ *      and in a person's rhythm, against a no-op workflow doing the same start + three Updates in
+ *      the same rhythm on the same Temporal server, the two taking turns in rounds;
  *   b. projection lag: a command's 2xx until the change shows in the query API;
  *   c. event ingestion through the activity path, against one bulk insert and single-row inserts;
  *   d. queries over HTTP on a generated year of orders, against the same queries in-process;
@@ -36,14 +38,20 @@ import { distribution, Distribution, Scenario } from './stats';
 import { measureMachineSpeed } from './machineSpeed';
 import { FLOORS, isFloor } from './floor/seams';
 import { bundleWorkflows } from '../src/temporal/worker';
-import { commandsInTurns, commandsOnTemporalAlone, commandsOverHttp, json, useApiKey } from './commands';
+import { commandsInTurns, commandsOnTemporalAlone, commandsOverHttp, json, Rhythm, RHYTHMS, useApiKey } from './commands';
 
 type Size = 'tiny' | 'quick' | 'full';
 
 interface Settings {
   size: Size;
-  /** Orders (each four commands) per concurrency level. */
+  /** Orders (each four commands) per concurrency level, back to back. */
   ordersAt: Record<number, number>;
+  /**
+   * Orders per concurrency level in a person's rhythm (some of the levels above): enough that, in
+   * each round, every lane finds an order due for as long as new orders start, even at the
+   * baseline's rate (each order is due once per spacing, so about rate × 4 s orders are in flight).
+   */
+  personOrdersAt: Record<number, number>;
   /**
    * The orders of a level are split into rounds, ours and the baseline's taking turns, so that a
    * spell of a busy machine (this one's speed swings by a fifth from minute to minute) or a
@@ -58,10 +66,20 @@ interface Settings {
 }
 
 const SETTINGS: Record<Size, Settings> = {
-  tiny: { size: 'tiny', ordersAt: { 1: 5, 4: 10 }, commandRounds: 2, lagSampleEvery: 2, ingestOrders: 100, generatedOrders: 20_000, queryIterations: 10 },
+  tiny: {
+    size: 'tiny',
+    ordersAt: { 1: 5, 4: 10 },
+    personOrdersAt: { 4: 8 },
+    commandRounds: 2,
+    lagSampleEvery: 2,
+    ingestOrders: 100,
+    generatedOrders: 20_000,
+    queryIterations: 10,
+  },
   quick: {
     size: 'quick',
     ordersAt: { 1: 40, 16: 300, 64: 600 },
+    personOrdersAt: { 1: 800, 64: 2400 },
     commandRounds: 2,
     lagSampleEvery: 10,
     ingestOrders: 5_000,
@@ -71,6 +89,7 @@ const SETTINGS: Record<Size, Settings> = {
   full: {
     size: 'full',
     ordersAt: { 1: 100, 16: 1000, 64: 2500 },
+    personOrdersAt: { 1: 1600, 64: 6000 },
     commandRounds: 4,
     lagSampleEvery: 10,
     ingestOrders: 20_000,
@@ -78,6 +97,9 @@ const SETTINGS: Record<Size, Settings> = {
     queryIterations: 500,
   },
 };
+
+/** What (a) must reach at these levels, as a ratio to the no-op baseline, in either rhythm. */
+const RATIO_TARGETS: Record<number, number> = { 1: 0.5, 64: 0.65 };
 
 const root = projectRoot();
 const say = (message: string) => process.stdout.write(`${message}\n`);
@@ -206,6 +228,59 @@ function printTable(scenarios: Scenario[]): void {
   for (const row of rows) say(line(row));
 }
 
+interface CommandPhase {
+  api: string;
+  client: Client;
+  /** The baseline worker's. */
+  taskQueue: string;
+  components: { service: number; temporal?: number };
+  settings: Settings;
+  /** Every n-th command is followed until the read model shows it; none in a floor variant, which writes no read model. */
+  lagSampleEvery: number;
+}
+
+/**
+ * (a) in one rhythm at each of `levels` the rhythm runs, in rounds taken in turns with the
+ * baseline; and (b), the projection lag sampled at the top level.
+ */
+async function commandScenarios(phase: CommandPhase, rhythm: Rhythm, levels: number[]): Promise<Scenario[]> {
+  const orderCounts = rhythm === 'person' ? phase.settings.personOrdersAt : phase.settings.ordersAt;
+  const spacingMs = RHYTHMS[rhythm];
+  const top = Math.max(...levels);
+  const scenarios: Scenario[] = [];
+  for (const concurrency of levels.filter((level) => level in orderCounts)) {
+    const orders = orderCounts[concurrency];
+    const level = { concurrency, orders, rounds: phase.settings.commandRounds, rhythm };
+    say(
+      `(a) commands at concurrency ${concurrency}${rhythm === 'person' ? ", a person's rhythm" : ''}: ${orders} orders × 4 commands over HTTP, in turns with the baseline …`,
+    );
+    const { ours, scenario } = await commandsInTurns(
+      level,
+      phase.components,
+      {
+        service: (count) => commandsOverHttp(phase.api, concurrency, count, phase.lagSampleEvery, spacingMs),
+        baseline: (count) => commandsOnTemporalAlone(phase.client, phase.taskQueue, concurrency, count, spacingMs),
+      },
+      say,
+    );
+    const target = RATIO_TARGETS[concurrency];
+    scenarios.push({ ...scenario, ...(target !== undefined ? { target: `≥ ${target}`, met: scenario.ratio! >= target } : {}) });
+    if (concurrency === top && phase.lagSampleEvery !== Number.MAX_SAFE_INTEGER) {
+      const lag = distribution(ours.lags);
+      scenarios.push({
+        name: `projection lag at ${scenario.name.replace('commands over HTTP, ', '')}`,
+        unit: 'ms',
+        count: lag.count,
+        latencyMs: lag,
+        target: 'p50 ≤ 150, p99 ≤ 1000',
+        met: lag.p50 <= 150 && lag.p99 <= 1000 && ours.lagTimeouts === 0,
+        ...(ours.lagTimeouts ? { note: `${ours.lagTimeouts} not visible within 10 s` } : {}),
+      });
+    }
+  }
+  return scenarios;
+}
+
 /** The levels of (a) to run: all of the size's, or those `--concurrency` names (each one of them). */
 function concurrencyLevels(settings: Settings, chosen: string | undefined): number[] {
   const all = Object.keys(settings.ordersAt).map(Number);
@@ -227,8 +302,12 @@ async function main(): Promise<void> {
   const levels = concurrencyLevels(settings, levelsGiven);
   const floor = argument('--floor');
   if (floor !== undefined && !isFloor(floor)) throw new Error(`--floor takes one of ${FLOORS.join(', ')} (got "${floor}")`);
-  // A run of some scenarios (or levels, or a floor variant) only does not replace the figures of the last complete one.
-  const partial = onlyGiven !== undefined || levelsGiven !== undefined || floor !== undefined;
+  const rhythmGiven = argument('--rhythm');
+  if (rhythmGiven !== undefined && !(rhythmGiven in RHYTHMS))
+    throw new Error(`--rhythm takes one of ${Object.keys(RHYTHMS).join(', ')} (got "${rhythmGiven}")`);
+  const rhythms = rhythmGiven === undefined ? (Object.keys(RHYTHMS) as Rhythm[]) : [rhythmGiven as Rhythm];
+  // A run of some scenarios (or levels, or rhythms, or a floor variant) only does not replace the figures of the last complete one.
+  const partial = onlyGiven !== undefined || levelsGiven !== undefined || floor !== undefined || rhythmGiven !== undefined;
   const only = new Set((onlyGiven ?? 'a,b,c,d,e').split(',').map((phase) => phase.trim()));
   const runs = (...phases: string[]) => phases.some((phase) => only.has(phase));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'orders-bench-'));
@@ -299,41 +378,10 @@ async function main(): Promise<void> {
     const scenarios: Scenario[] = [];
     const watch = new MemoryWatch({ service: service.child.pid!, ...(temporal ? { temporal } : {}) });
     watch.start();
-    const allLags: number[] = [];
-    let lagTimeouts = 0;
-    const top = Math.max(...levels);
-    for (const concurrency of runs('a', 'b', 'e') ? levels : []) {
-      const orders = settings.ordersAt[concurrency];
-      say(`(a) commands at concurrency ${concurrency}: ${orders} orders × 4 commands over HTTP, in turns with the baseline …`);
-      const { ours, scenario } = await commandsInTurns(
-        { concurrency, orders, rounds: settings.commandRounds },
-        { service: service.child.pid!, temporal },
-        {
-          service: (count) => commandsOverHttp(api, concurrency, count, lagSampleEvery),
-          baseline: (count) => commandsOnTemporalAlone(client, taskQueue, concurrency, count),
-        },
-        say,
-      );
-      scenarios.push({ ...scenario, ...(concurrency === top ? { target: '≥ 0.8', met: scenario.ratio! >= 0.8 } : {}) });
-      if (concurrency === top) {
-        allLags.push(...ours.lags);
-        lagTimeouts += ours.lagTimeouts;
-      }
-    }
+    const phase: CommandPhase = { api, client, taskQueue, components: { service: service.child.pid!, temporal }, settings, lagSampleEvery };
+    for (const rhythm of runs('a', 'b', 'e') ? rhythms : []) scenarios.push(...(await commandScenarios(phase, rhythm, levels)));
     const peaks = watch.stop();
     if (runs('a', 'b', 'e')) {
-      const lag = distribution(allLags);
-      if (!floor) {
-        scenarios.push({
-          name: `projection lag at concurrency ${top}`,
-          unit: 'ms',
-          count: lag.count,
-          latencyMs: lag,
-          target: 'p50 ≤ 150, p99 ≤ 1000',
-          met: lag.p50 <= 150 && lag.p99 <= 1000 && lagTimeouts === 0,
-          ...(lagTimeouts ? { note: `${lagTimeouts} not visible within 10 s` } : {}),
-        });
-      }
       const serviceMemory = memoryOf(service.child.pid!);
       const servicePeak = Math.max(peaks.get('service') ?? 0, serviceMemory.peak);
       scenarios.push({
@@ -461,6 +509,7 @@ async function main(): Promise<void> {
         ...(size === 'full' ? [] : [`--${size}`]),
         ...(onlyGiven !== undefined ? ['--only', [...only].join(',')] : []),
         ...(levelsGiven !== undefined ? ['--concurrency', levels.join(',')] : []),
+        ...(rhythmGiven !== undefined ? ['--rhythm', rhythmGiven] : []),
         ...(floor ? ['--floor', floor] : []),
       ].join(' '),
       machine: {
@@ -477,7 +526,7 @@ async function main(): Promise<void> {
     };
     fs.mkdirSync(outDir, { recursive: true });
     const stamp = started.toISOString().replace(/[:.]/g, '-');
-    const part = `only-${[...only].join('')}${levelsGiven !== undefined ? `-c${levels.join('-')}` : ''}${floor ? `-floor-${floor}` : ''}`;
+    const part = `only-${[...only].join('')}${levelsGiven !== undefined ? `-c${levels.join('-')}` : ''}${rhythmGiven ? `-${rhythmGiven}` : ''}${floor ? `-floor-${floor}` : ''}`;
     const file = path.join(outDir, partial ? `${stamp}-${size}-${part}.json` : 'latest.json');
     fs.writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
     if (!partial) fs.writeFileSync(path.join(outDir, `${stamp}-${size}.json`), `${JSON.stringify(result, null, 2)}\n`);

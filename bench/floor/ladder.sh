@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What the ratio of bench (a) at concurrency 64 would be if the service did less: runs
-# `npm run bench -- --quick --only a --concurrency 64` as shipped and with each floor variant
+# `npm run bench -- --quick --only a --concurrency 64` (both rhythms; BENCH_RHYTHM=back-to-back or
+# person for one) as shipped and with each floor variant
 # (--floor no-append, --floor bare; bench/floor/seams.ts says what each leaves out), in turns, and
 # prints each one's ratio to the no-op baseline of its own run. Nothing is patched: the variants
 # plug into the service's seams. No variant samples projection lag (nothing to see in the read
@@ -18,6 +19,7 @@ echo "commit $(git -C "$root" rev-parse --short HEAD), $rounds round(s); logs an
 run() {
   local variant="$1" round="$2" floor=()
   [ "$variant" = service ] || floor=(--floor "$variant")
+  [ -n "${BENCH_RHYTHM:-}" ] && floor+=(--rhythm "$BENCH_RHYTHM")
   echo "round $round: $variant … ($(date -u +%H:%M:%S) UTC)"
   (cd "$root" && timeout 1200 npm run bench -- --quick --only a --concurrency 64 "${floor[@]}" --out "$out/$variant") \
     >"$out/$variant-$round.log" 2>&1 || { echo "  failed; see $out/$variant-$round.log" >&2; exit 1; }

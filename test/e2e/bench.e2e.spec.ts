@@ -27,7 +27,9 @@ it('runs every scenario and writes latest.json with machine, commit, settings an
     const names: string[] = result.scenarios.map((scenario: { name: string }) => scenario.name);
     for (const expected of [
       /^commands over HTTP, concurrency \d+$/,
-      /^projection lag/,
+      /^projection lag at concurrency \d+$/,
+      /^commands over HTTP, concurrency \d+, a person's rhythm$/,
+      /^projection lag at concurrency \d+, a person's rhythm$/,
       /^service peak RSS/,
       /^ingestion: activity path ÷ single-row/,
       /^ingestion: activity path ÷ one bulk/,
@@ -54,16 +56,16 @@ it('runs every scenario and writes latest.json with machine, commit, settings an
   }
 }, 330_000);
 
-it('runs (a) at the levels --concurrency names only, into a file of its own', async () => {
+it('runs (a) at the levels --concurrency names only, in the rhythm --rhythm names only, into a file of its own', async () => {
   const out = tempDir('bench-level');
   try {
-    const run = await runScript('bench/run.ts', {}, 300_000, ['--tiny', '--only', 'a', '--concurrency', '4', '--out', out]);
+    const run = await runScript('bench/run.ts', {}, 300_000, ['--tiny', '--only', 'a', '--concurrency', '4', '--rhythm', 'back-to-back', '--out', out]);
     expect(run.code).toBe(0);
     const files = fs.readdirSync(out);
     // A partial run leaves latest.json to complete runs.
-    expect(files).toEqual([expect.stringMatching(/-tiny-only-a-c4\.json$/)]);
+    expect(files).toEqual([expect.stringMatching(/-tiny-only-a-c4-back-to-back\.json$/)]);
     const result = JSON.parse(fs.readFileSync(path.join(out, files[0]), 'utf8'));
-    expect(result.command).toBe('npm run bench -- --tiny --only a --concurrency 4');
+    expect(result.command).toBe('npm run bench -- --tiny --only a --concurrency 4 --rhythm back-to-back');
     const levels = result.scenarios
       .filter((scenario: { name: string }) => scenario.name.startsWith('commands over HTTP'))
       .map((scenario: { name: string }) => scenario.name);
@@ -86,6 +88,7 @@ it("runs a floor variant through the service's seams, with no read model to samp
     expect(result.service).toEqual({ command: 'node dist/bench/service.js', workflows: 'bench/floor/bareWorkflow.ts, bundled by the bench', floor: 'bare' });
     expect(result.scenarios.map((scenario: { name: string }) => scenario.name)).toEqual([
       'commands over HTTP, concurrency 4',
+      "commands over HTTP, concurrency 4, a person's rhythm",
       'service peak RSS during (a)',
       'Temporal dev server peak RSS during (a)',
     ]);
@@ -98,6 +101,13 @@ it('refuses a floor variant it does not know, before starting anything', async (
   const run = await runScript('bench/run.ts', {}, 60_000, ['--tiny', '--floor', 'nothing']);
   expect(run.code).toBe(1);
   expect(run.stderr).toContain('--floor takes one of no-append, bare (got "nothing")');
+  expect(run.stdout).not.toContain('starting the service');
+});
+
+it('refuses a rhythm it does not know, before starting anything', async () => {
+  const run = await runScript('bench/run.ts', {}, 60_000, ['--tiny', '--rhythm', 'hurried']);
+  expect(run.code).toBe(1);
+  expect(run.stderr).toContain('--rhythm takes one of back-to-back, person (got "hurried")');
   expect(run.stdout).not.toContain('starting the service');
 });
 
