@@ -31,7 +31,7 @@ const SUGGEST_CONTINUE_AS_NEW_AFTER = 40;
 // An event log in memory, written through the real writer by the gateway (the API's append) and by
 // the workflow's delivery activity, as in the service; it refuses the events of orders in `refusing`.
 const eventLog = memoryEventLog();
-const { rows: delivered, refusing, refusals } = eventLog;
+const { rows: delivered, refusing, failingOnce, refusals } = eventLog;
 let env: TestWorkflowEnvironment;
 let stopWorker: () => Promise<void>;
 let gateway: OrderGateway;
@@ -96,6 +96,17 @@ async function historyEventTypes(handle: WorkflowHandle): Promise<string[]> {
   return (history.events ?? []).map((event) => temporal.api.enums.v1.EventType[event.eventType ?? 0]);
 }
 
+/**
+ * The workflow's deliveries in a history: the local ones (a marker each, recorded with the task
+ * that ran them; the workflow records no other marker) and the regular ones.
+ */
+function deliveries(types: string[]): { local: number; regular: number } {
+  return {
+    local: types.filter((type) => type.includes('MARKER_RECORDED')).length,
+    regular: types.filter((type) => type.includes('ACTIVITY_TASK_SCHEDULED')).length,
+  };
+}
+
 describe('when an order is created by update', () => {
   it('answers with the write model and delivers OrderCreated to the event log', async () => {
     const command = createCommand();
@@ -145,7 +156,8 @@ describe('when its events reach the event log', () => {
     // The last receipt comes alone (no command follows a terminal one); then the workflow finishes.
     await handle.result();
     const types = await historyEventTypes(handle);
-    expect(types.filter((type) => type.includes('ACTIVITY_TASK_SCHEDULED') || type.includes('TIMER_FIRED'))).toEqual([]);
+    expect(deliveries(types)).toEqual({ local: 0, regular: 0 });
+    expect(types.filter((type) => type.includes('TIMER_FIRED'))).toEqual([]);
     expect(types.filter((type) => type.includes('SIGNALED'))).toHaveLength(1);
     expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1, 2, 3, 4]);
   });
@@ -190,7 +202,8 @@ describe('when its events reach the event log', () => {
     expect(lost).toEqual([command.orderId]);
     const types = await historyEventTypes(handle);
     expect(types.filter((type) => type.includes('SIGNALED'))).toEqual([]);
-    expect(types.filter((type) => type.includes('ACTIVITY_TASK_COMPLETED'))).toHaveLength(1);
+    // Recorded by earlier tasks, its events go in the task the timer wakes: a local activity.
+    expect(deliveries(types)).toEqual({ local: 1, regular: 0 });
     expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderCancelled']);
   });
 
@@ -202,6 +215,30 @@ describe('when its events reach the event log', () => {
     expect(eventsOf(command.orderId)).toEqual([]);
     await eventually(async () => (eventsOf(command.orderId).length === 2 ? true : undefined), 15_000, 'the delivery');
     expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderStatusChanged']);
+    // Recorded by the tasks that answered the commands, the events go with the task the timer wakes.
+    expect(deliveries(await historyEventTypes(client.workflow.getHandle(orderWorkflowId(command.orderId))))).toEqual({ local: 1, regular: 0 });
+  });
+
+  it('are delivered by the regular activity, with its retries, when the local one fails', async () => {
+    const withoutAppend = new OrderGateway(client, { taskQueue: TASK_QUEUE });
+    const command = createCommand();
+    failingOnce.add(command.orderId);
+    await withoutAppend.create(command);
+    await eventually(async () => (eventsOf(command.orderId).length === 1 ? true : undefined), 15_000, 'the delivery');
+    expect(failingOnce.has(command.orderId)).toBe(false);
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    await eventually(async () => (deliveries(await historyEventTypes(handle)).regular === 1 ? true : undefined), 5000, 'the delivery recorded');
+    expect(deliveries(await historyEventTypes(handle))).toEqual({ local: 1, regular: 1 });
+    expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated']);
+  });
+
+  it("are delivered by the regular activity when the delivering task decided them (a signal's)", async () => {
+    const command = createCommand();
+    await gateway.createAsync(command);
+    await eventually(async () => (eventsOf(command.orderId).length === 1 ? true : undefined), 15_000, 'the delivery');
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    await eventually(async () => (deliveries(await historyEventTypes(handle)).regular === 1 ? true : undefined), 5000, 'the delivery recorded');
+    expect(deliveries(await historyEventTypes(handle))).toEqual({ local: 0, regular: 1 });
   });
 
   it('shares one insert among commands answered together, each answered once its events are in', async () => {
@@ -280,7 +317,7 @@ describe('when the event log refuses an event for good', () => {
       expect((await handle.describe()).status.name).toBe('RUNNING');
       // Refused once, not retried in silence: one delivery, answered.
       const held = await historyEventTypes(handle);
-      expect(held.filter((type) => type.includes('ACTIVITY_TASK_SCHEDULED'))).toHaveLength(1);
+      expect(deliveries(held)).toEqual({ local: 1, regular: 0 });
       expect(held.filter((type) => type.includes('ACTIVITY_TASK_FAILED'))).toEqual([]);
 
       refusing.delete(command.orderId);
@@ -331,7 +368,7 @@ describe('when the event log refuses an event for good', () => {
     await handle.signal(redeliverEventsSignal);
     await gateway.cancel(cancel(command.orderId));
     await handle.result();
-    expect((await historyEventTypes(handle)).filter((type) => type.includes('ACTIVITY_TASK_SCHEDULED'))).toEqual([]);
+    expect(deliveries(await historyEventTypes(handle))).toEqual({ local: 0, regular: 0 });
   });
 });
 
@@ -527,6 +564,6 @@ describe('search attributes', () => {
       'the upsert',
     );
     expect((await handle.describe()).searchAttributes.OrderStatus).toEqual(['CONFIRMED']);
-    expect((await historyEventTypes(handle)).filter((type) => type.includes('ACTIVITY_TASK_SCHEDULED'))).toEqual([]);
+    expect(deliveries(await historyEventTypes(handle))).toEqual({ local: 0, regular: 0 });
   });
 });

@@ -34,6 +34,8 @@ export interface MemoryEventLog {
   rows: EventRow[];
   /** Orders whose rows the log refuses, as a CHECK constraint of ClickHouse would. */
   refusing: Set<string>;
+  /** Orders whose next write fails, as an insert fails while ClickHouse is away (not a refusal). */
+  failingOnce: Set<string>;
   /** What the delivery activity recorded of each refusal: event id → reason, until redelivered. */
   refusals: Map<string, string>;
 }
@@ -41,15 +43,18 @@ export interface MemoryEventLog {
 export function memoryEventLog(): MemoryEventLog {
   const rows: EventRow[] = [];
   const refusing = new Set<string>();
+  const failingOnce = new Set<string>();
   const writer = new EventLogWriter(
     async (offered) => {
       const refused = offered.find((row) => refusing.has(row.order_id));
       if (refused) throw Object.assign(new Error(`Constraint refuses ${refused.order_id}`), { type: 'VIOLATED_CONSTRAINT' });
+      const failing = offered.find((row) => failingOnce.delete(row.order_id));
+      if (failing) throw new Error(`ClickHouse is away (${failing.order_id})`);
       rows.push(...offered);
     },
     async (offered) => new Set(rows.filter((row) => offered.some((each) => each.event_id === row.event_id)).map((row) => row.event_id)),
   );
-  return { writer, rows, refusing, refusals: new Map() };
+  return { writer, rows, refusing, failingOnce, refusals: new Map() };
 }
 
 export interface OrderWorkerOptions {
