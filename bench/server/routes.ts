@@ -5,6 +5,7 @@
  */
 import http from 'node:http';
 import type { ClickHouse } from '../../src/clickhouse/client';
+import { PROJECTIONS } from '../../src/clickhouse/migrations';
 import type { Logger } from '../../src/logger';
 import { QueryPlan, timeQueriesDirectly } from './direct';
 import { generateOrders } from './generate';
@@ -51,7 +52,7 @@ async function generate({ ch }: BenchServerOptions, body: Record<string, unknown
     const done = await generateOrders(ch, { orders, year }, (progress) => write({ progress }));
     // Settle the tables the way a long-running service's background merges would.
     const merging = Date.now();
-    for (const table of ['order_events', 'orders_by_id', 'orders_by_customer', 'orders_by_created']) {
+    for (const table of ['order_events', ...PROJECTIONS.map((projection) => projection.table)]) {
       await ch.client.command({ query: `OPTIMIZE TABLE ${ch.database}.${table} FINAL` });
       write({ merged: table, millis: Date.now() - merging });
     }
