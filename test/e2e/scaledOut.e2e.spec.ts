@@ -73,9 +73,10 @@ it("serves the worker's metrics, the Temporal SDK's included, on its own port", 
   const page = await (await fetch(`http://127.0.0.1:${cluster.workerEnv.METRICS_PORT}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
   // The worker's deliveries (which found the API's appends there already) ran through its writer.
   expect(Number(/^orders_event_append_duration_seconds_count\{result="ok"\} (\d+)/m.exec(page)?.[1])).toBeGreaterThan(0);
-  // The SDK core's own: workflow and activity task latencies of this worker.
+  // The SDK core's own: this worker's workflow task latencies, and its deliveries' (local activities:
+  // the orders above were left alone after their commands, whose tasks had recorded the events).
   expect(page).toMatch(/^temporal_workflow_task_execution_latency\w*\{/m);
-  expect(page).toMatch(/^temporal_activity_execution_latency\w*\{/m);
+  expect(page).toMatch(/^temporal_local_activity_execution_latency\w*\{/m);
 });
 
 it('runs as many deliveries at once as WORKER_ACTIVITY_SLOTS says', async () => {
