@@ -33,22 +33,27 @@ interface RecordedWay {
   closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' | 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW';
   /** Commands taken as Updates (the rest came as signals). */
   updates: number;
-  /** Whether the workflow delivered events itself, through its activity. */
-  delivers: boolean;
+  /**
+   * Whether the workflow delivered events itself: through the local activity (events earlier
+   * workflow tasks recorded), through the regular one (events the delivering task decided, or a
+   * local delivery that failed).
+   */
+  delivers: { locally: boolean; regularly: boolean };
 }
 
 /** Each way an order goes, by the name of its recording, and what its history must show to be that way. */
 const RECORDED: Record<string, RecordedWay> = {
-  'continued-as-new': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW', updates: 2, delivers: true },
-  'payment-window-expired': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 1, delivers: true },
-  'payment-window-kept': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: false },
-  'receipted-lifecycle': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 4, delivers: false },
-  'refused-then-redelivered': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: true },
-  'settled-then-cancelled': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: true },
-  signalled: { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 0, delivers: true },
+  'continued-as-new': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW', updates: 2, delivers: { locally: true, regularly: false } },
+  'payment-window-expired': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 1, delivers: { locally: false, regularly: true } },
+  'payment-window-kept': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: { locally: false, regularly: false } },
+  'receipted-lifecycle': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 4, delivers: { locally: false, regularly: false } },
+  'refused-then-redelivered': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: { locally: true, regularly: false } },
+  'settled-then-cancelled': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: { locally: true, regularly: false } },
+  signalled: { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 0, delivers: { locally: true, regularly: true } },
 };
 
-const history = (name: string): { events: Array<{ eventType: string }> } => JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
+const history = (name: string): { events: Array<{ eventType: string; markerRecordedEventAttributes?: { markerName?: string } }> } =>
+  JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
 
 it('holds a recording of each named way an order goes, and none unnamed', () => {
   const recorded = fs
@@ -59,11 +64,15 @@ it('holds a recording of each named way an order goes, and none unnamed', () => 
 });
 
 it.each(Object.entries(RECORDED))('%s is a recording of that way: how it closes, its Updates, its deliveries', (name, way) => {
-  const types = history(name).events.map((event) => event.eventType);
+  const { events } = history(name);
+  const types = events.map((event) => event.eventType);
   expect({
     closes: types.at(-1),
     updates: types.filter((type) => type === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED').length,
-    delivers: types.includes('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED'),
+    delivers: {
+      locally: events.some((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
+      regularly: types.includes('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED'),
+    },
   }).toEqual(way);
 });
 
