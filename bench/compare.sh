@@ -5,13 +5,14 @@
 # taking turns round by round (the order reversed every other round), and prints, per commit and
 # level, the ratio to the no-op baseline of each run, their mean and spread. The spread of one
 # commit's runs is the run-to-run noise a difference between the two must exceed to mean anything.
-# The checkout itself is not touched. Needs `npm install` done here. About 4 minutes per commit and round.
+# The checkout itself is not touched. Needs `npm install` done here; a commit with another
+# package-lock.json gets its own `npm ci` in its worktree. About 4 minutes per commit and round.
 # Usage: bash bench/compare.sh <before> <after> [rounds, default 3] [out dir, default a new one under /tmp]
 # BENCH_SIZE (quick) and BENCH_LEVELS (1,64) change the size and levels, e.g. tiny and 1,4 to try the script;
 # BENCH_RHYTHM (back-to-back or person) runs one rhythm only.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-[ $# -ge 2 ] || { sed -n '2,11p' "$0" >&2; exit 2; }
+[ $# -ge 2 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 before="$(git -C "$root" rev-parse --short "$1")"
 after="$(git -C "$root" rev-parse --short "$2")"
 rounds="${3:-3}"
@@ -31,7 +32,13 @@ for commit in "$before" "$after"; do
   tree="$(mktemp -d "/tmp/bench-compare-$commit-XXXXXX")"
   trees+=("$tree")
   git -C "$root" worktree add --quiet --detach "$tree" "$commit"
-  ln -s "$root/node_modules" "$tree/node_modules"
+  # A commit built on other dependencies than this checkout's gets its own, as its lockfile says.
+  if git -C "$root" diff --quiet "$commit" -- package-lock.json; then
+    ln -s "$root/node_modules" "$tree/node_modules"
+  else
+    echo "installing $commit's own dependencies (its package-lock.json differs from this checkout's) …"
+    (cd "$tree" && npm ci --silent --no-audit --no-fund >/dev/null) || { echo "npm ci failed in $tree" >&2; exit 1; }
+  fi
   [ -d "$root/.tools" ] && ln -s "$root/.tools" "$tree/.tools"
   eval "tree_$commit=\"$tree\""
 done
