@@ -6,7 +6,7 @@
 # level, the ratio to the no-op baseline of each run, their mean and spread. The spread of one
 # commit's runs is the run-to-run noise a difference between the two must exceed to mean anything.
 # The checkout itself is not touched. Needs `npm install` done here; a commit with another
-# package-lock.json gets its own `npm ci` in its worktree. About 4 minutes per commit and round.
+# package-lock.json gets its own `npm install` in its worktree. About 4 minutes per commit and round.
 # Usage: bash bench/compare.sh <before> <after> [rounds, default 3] [out dir, default a new one under /tmp]
 # BENCH_SIZE (quick) and BENCH_LEVELS (1,64) change the size and levels, e.g. tiny and 1,4 to try the script;
 # BENCH_RHYTHM (back-to-back or person) runs one rhythm only.
@@ -37,7 +37,7 @@ for commit in "$before" "$after"; do
     ln -s "$root/node_modules" "$tree/node_modules"
   else
     echo "installing $commit's own dependencies (its package-lock.json differs from this checkout's) …"
-    (cd "$tree" && npm ci --silent --no-audit --no-fund >/dev/null) || { echo "npm ci failed in $tree" >&2; exit 1; }
+    (cd "$tree" && npm install --silent --no-audit --no-fund >/dev/null) || { echo "npm install failed in $tree" >&2; exit 1; }
   fi
   [ -d "$root/.tools" ] && ln -s "$root/.tools" "$tree/.tools"
   eval "tree_$commit=\"$tree\""
