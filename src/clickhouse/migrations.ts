@@ -197,29 +197,12 @@ export const MIGRATIONS: Migration[] = [
       COMMENT 'Events the event log refused, each waiting in its order workflow until redelivered (POST /admin/events/redeliver)'`,
     ],
   },
-  {
-    version: 5,
-    name: 'customers found through orders_by_id',
-    statements: ({ db, onCluster }) => [
-      // Every table a materialized view feeds costs a part per insert of the log, and the merges
-      // after it, on the cores the service shares (docs/decisions/0060). A customer's orders are
-      // found in orders_by_id through a bloom filter on the customer instead of a copy of every
-      // order sorted by customer. The customer never changes, so every version of an order passes
-      // or fails the filter alike, and FINAL still sees each order's latest row without reading
-      // around what the index selects (use_skip_indexes_if_final_exact_mode, sessionSettings.ts).
-      `ALTER TABLE ${db}.orders_by_id${onCluster} ADD INDEX IF NOT EXISTS customer_id_bloom customer_id TYPE bloom_filter(0.01) GRANULARITY 1`,
-      // For the parts written before the index (a mutation, in the background; until it is done
-      // those parts are read whole, which changes no answer).
-      `ALTER TABLE ${db}.orders_by_id${onCluster} MATERIALIZE INDEX customer_id_bloom`,
-      `DROP VIEW IF EXISTS ${db}.orders_by_customer_mv${onCluster}`,
-      `DROP TABLE IF EXISTS ${db}.orders_by_customer${onCluster}`,
-    ],
-  },
 ];
 
 /** The read-model tables and the views that feed them, in the order a rebuild refills them. */
 export const PROJECTIONS = [
   { table: 'orders_by_id', view: 'orders_by_id_mv' },
+  { table: 'orders_by_customer', view: 'orders_by_customer_mv' },
   { table: 'orders_by_created', view: 'orders_by_created_mv' },
   { table: 'order_lines', view: 'order_lines_mv' },
 ] as const;

@@ -53,37 +53,39 @@ export async function orderById(ch: ClickHouse, orderId: string): Promise<OrderV
 }
 
 /**
- * Whether the other read models hold this version of the order too. One insert feeds all the read
- * models, but each commits on its own, in an order ClickHouse does not promise: a reader can see
- * the order's own row before the statistics and its lines. Asked only while a client waits for a
- * version (`?minVersion=`), so that "reached" means reached everywhere.
+ * Whether every other read model holds this version of the order too. One insert feeds all the
+ * read models, but each commits on its own, in an order ClickHouse does not promise: a reader can
+ * see the order's own row before the lists and statistics have it. Asked only while a client waits
+ * for a version (`?minVersion=`), so that "reached" means reached everywhere.
  */
 export async function otherReadModelsAt(ch: ClickHouse, view: OrderView, version: number): Promise<boolean> {
   const db = ch.database;
-  const [row] = await rows<{ by_created: number | string; lines: number | string }>(
+  const [row] = await rows<{ by_customer: number | string; by_created: number | string; lines: number | string }>(
     ch,
     `SELECT
+       (SELECT max(version) FROM ${db}.orders_by_customer WHERE customer_id = {customerId:String} AND order_id = {orderId:String}) AS by_customer,
        (SELECT max(version) FROM ${db}.orders_by_created WHERE created_at = {createdAt:DateTime64(3, 'UTC')} AND order_id = {orderId:String}) AS by_created,
        (SELECT count() FROM ${db}.order_lines WHERE created_at = {createdAt:DateTime64(3, 'UTC')} AND order_id = {orderId:String}) AS lines`,
-    { orderId: view.orderId, createdAt: toClickHouseTime(view.createdAt) },
+    { orderId: view.orderId, customerId: view.customerId, createdAt: toClickHouseTime(view.createdAt) },
   );
-  return Number(row?.by_created ?? 0) >= version && Number(row?.lines ?? 0) > 0;
+  return Number(row?.by_customer ?? 0) >= version && Number(row?.by_created ?? 0) >= version && Number(row?.lines ?? 0) > 0;
 }
 
-/**
- * A page of orders in orderId order, filtered by status and/or customer, from orders_by_id: read in
- * its sort order, it stops after a page's worth of matching rows; a customer's orders are found
- * through its bloom filter on customer_id.
- */
+/** A page of orders in orderId order, filtered by status and/or customer, each from the read model sorted for it. */
 export async function listOrders(ch: ClickHouse, filter: OrderListFilter): Promise<OrderPage> {
+  const db = ch.database;
   const conditions = ['order_id > {after:String}'];
-  if (filter.customerId !== undefined) conditions.push('customer_id = {customerId:String}');
+  let table = 'orders_by_id';
+  if (filter.customerId !== undefined) {
+    table = 'orders_by_customer';
+    conditions.unshift('customer_id = {customerId:String}');
+  }
   // Without PREWHERE, FINAL picks each order's latest row before this filter sees it.
   if (filter.status !== undefined) conditions.push('status = {status:String}');
   const found = await rows<OrderRow>(
     ch,
     `SELECT ${ORDER_COLUMNS}
-     FROM ${ch.database}.orders_by_id FINAL
+     FROM ${db}.${table} FINAL
      WHERE ${conditions.join(' AND ')}
      ORDER BY order_id
      LIMIT {limit:UInt32}`,
@@ -140,7 +142,7 @@ export async function lastCustomerName(ch: ClickHouse, customerId: string): Prom
   const [row] = await rows<{ name: string }>(
     ch,
     `SELECT customer_name AS name
-     FROM ${ch.database}.orders_by_id FINAL
+     FROM ${ch.database}.orders_by_customer FINAL
      WHERE customer_id = {customerId:String} AND customer_name_given
      ORDER BY created_at DESC, order_id DESC
      LIMIT 1`,

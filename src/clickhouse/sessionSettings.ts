@@ -19,19 +19,10 @@ export const ANALYST_LIMITS = {
 } as const;
 
 /**
- * How FINAL reads the schema's tables (src/clickhouse/migrations.ts). Its one skip index, on an
- * order's customer, is on a value no version of an order changes: a granule the index skips never
- * holds a newer version of a row that a granule it keeps holds, so FINAL need not also read every
- * granule around each match to be exact (which, while small parts span every order id, is all of them).
- */
-const FINAL_READ_SETTINGS: SessionSettings = [['use_skip_indexes_if_final_exact_mode', 0]];
-
-/**
  * The API's reads: `readonly = 2` refuses every write and DDL; the limits stop a query long before a
  * client would give up on it.
  */
 export const READER_SETTINGS: SessionSettings = [
-  ...FINAL_READ_SETTINGS,
   ['max_execution_time', 15],
   ['max_result_rows', 100_000],
   ['result_overflow_mode', 'throw'],
@@ -44,7 +35,6 @@ export const READER_SETTINGS: SessionSettings = [
  * introspection of the process.
  */
 export const ANALYST_SETTINGS: SessionSettings = [
-  ...FINAL_READ_SETTINGS,
   ['max_result_rows', ANALYST_LIMITS.maxResultRows],
   ['max_result_bytes', ANALYST_LIMITS.maxResultBytes],
   ['result_overflow_mode', 'throw'],

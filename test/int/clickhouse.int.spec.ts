@@ -106,7 +106,7 @@ describe('when an event is offered again', () => {
       'again-cust',
     );
     await writer.append(events);
-    for (const table of ['orders_by_id', 'order_lines']) {
+    for (const table of ['orders_by_customer', 'order_lines']) {
       await ch.client.command({ query: `DELETE FROM ${ch.database}.${table} WHERE order_id = 'again-2'` });
     }
     expect((await listOrders(ch, { customerId: 'again-cust', limit: 10 })).orders).toEqual([]);
@@ -245,7 +245,6 @@ describe('rebuilding the read models', () => {
     const progress: string[] = [];
     const summary = await rebuildProjections(ch, (p) => progress.push(`${p.table} ${p.slice}/${p.slices}`));
     expect(progress).toContain('orders_by_created 16/16');
-    expect(progress).toContain('order_lines 16/16');
     expect(summary.tables.orders_by_id).toBeGreaterThan(0);
     expect(await everyAnswer()).toEqual(live);
   });
