@@ -7,7 +7,7 @@
  */
 import * as z from 'zod';
 import { ORDER_STATUS } from '../domain/commands';
-import { ORDER_ITEM, ORDER_SNAPSHOT, ORDER_STATUSES } from '../domain/order';
+import { INSTANT, ORDER_ITEM, ORDER_SNAPSHOT, ORDER_STATUSES } from '../domain/order';
 import type { ErrorCode } from '../domain/errors';
 import { COMMAND_OUTCOME } from '../../workflows/messages';
 import { HTTP_STATUS } from './problem';
@@ -15,7 +15,6 @@ import { HTTP_STATUS } from './problem';
 /** An amount, documented as exact to the cent; `number` is the domain's own when it declares one. */
 const money = (description = 'An amount in the currency of the prices, exact to the cent', number = z.number()) =>
   number.meta({ description, multipleOf: 0.01 });
-const instant = z.iso.datetime({ offset: true });
 const count = z.int().min(0);
 
 export const ORDER_LINE_ANSWER = ORDER_ITEM.extend({ price: money('Unit price', ORDER_ITEM.shape.price) }).meta({ id: 'OrderLine' });
@@ -40,12 +39,12 @@ export const ORDER_PAGE = z
   .meta({ id: 'OrderPage' });
 
 /** The instant a past-tense answer speaks of, when a client asked for one. */
-const AS_OF_ANSWER = instant.optional().meta({ description: 'The instant each order was counted as of (asOf), when one was asked for' });
+const AS_OF_ANSWER = INSTANT.optional().meta({ description: 'The instant each order was counted as of (asOf), when one was asked for' });
 
 export const STATISTICS = z
   .object({
-    from: instant,
-    to: instant,
+    from: INSTANT,
+    to: INSTANT,
     asOf: AS_OF_ANSWER,
     totalOrders: count,
     totalRevenue: money(),
@@ -58,7 +57,7 @@ export const STATISTICS = z
 const EVENT_ENVELOPE = {
   eventId: z.string().meta({ description: '`<orderId>:<version>`' }),
   version: z.int().min(1).meta({ description: "The event's place in the order's history: 1, 2, …" }),
-  occurredAt: instant,
+  occurredAt: INSTANT,
   commandId: z.string().meta({ description: "The command that recorded it (its Idempotency-Key); system:… for the service's own" }),
   correlationId: z.string(),
 };
@@ -101,7 +100,7 @@ export const REFUSED_EVENT = z
     eventId: z.string(),
     version: z.int().min(1),
     reason: z.string().meta({ description: "The event log's own words" }),
-    refusedAt: instant,
+    refusedAt: INSTANT,
   })
   .meta({ id: 'RefusedEvent', description: 'An event the event log refused for good, held in its order workflow until redelivered' });
 
@@ -132,18 +131,18 @@ export const REDELIVERY = z
 
 export const REVENUE_SERIES = z
   .object({
-    from: instant,
-    to: instant,
+    from: INSTANT,
+    to: INSTANT,
     asOf: AS_OF_ANSWER,
     granularity: z.enum(['hour', 'day', 'month']),
-    buckets: z.array(z.object({ start: instant, orders: count, cancelledOrders: count, totalRevenue: money(), netRevenue: money() })),
+    buckets: z.array(z.object({ start: INSTANT, orders: count, cancelledOrders: count, totalRevenue: money(), netRevenue: money() })),
   })
   .meta({ id: 'RevenueSeries' });
 
 export const TOP_PRODUCTS = z
   .object({
-    from: instant,
-    to: instant,
+    from: INSTANT,
+    to: INSTANT,
     products: z.array(z.object({ productId: z.string(), units: count, orders: count, revenue: money() })),
   })
   .meta({ id: 'TopProducts' });

@@ -57,7 +57,8 @@ export interface OrderState {
   cancellationReason?: string;
 }
 
-const INSTANT = z.iso.datetime({ offset: true });
+/** An instant as the answers write it: an ISO 8601 date-time with its offset. */
+export const INSTANT = z.iso.datetime({ offset: true });
 
 /** The order as a command response shows it (README.md, "The API"). */
 export const ORDER_SNAPSHOT = z.object({
