@@ -21,8 +21,12 @@ export const LIMITS = {
   maxBodyBytes: 1024 * 1024,
 } as const;
 
-/** Ids are short and printable: letters, digits and `. _ : @ -`, starting with a letter or digit. */
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+/**
+ * Ids are short and printable: letters, digits and `. _ : @ -`, starting with a letter or digit.
+ * Each schema tests with a copy of a pattern (`new RegExp`): zod sets a pattern's lastIndex as it
+ * tests, and the workflow sandbox freezes every object an exported schema reaches (order.ts).
+ */
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 /** Request and correlation ids, as they travel in headers and logs. */
 export const CORRELATION_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -61,39 +65,9 @@ export function id(description: string) {
     .string()
     .min(1, { error: 'is required', abort: true })
     .max(LIMITS.idMaxLength, { error: `must be at most ${LIMITS.idMaxLength} characters`, abort: true })
-    .regex(ID_PATTERN, 'may contain only letters, digits and . _ : @ -, and must start with a letter or digit')
+    .regex(new RegExp(ID_PATTERN), 'may contain only letters, digits and . _ : @ -, and must start with a letter or digit')
     .meta({ description });
 }
-
-export const ORDER_STATUS = z.enum(ORDER_STATUSES);
-
-export const QUANTITY = z
-  .number()
-  .int({ error: 'must be a positive integer', abort: true })
-  .min(1, { error: 'must be a positive integer', abort: true })
-  .max(LIMITS.maxQuantity, `must be at most ${LIMITS.maxQuantity}`)
-  .meta({ description: 'Units, a positive integer' });
-
-/** A unit price as a decimal amount (as JSON shows money), read into integer cents. */
-export const PRICE = z
-  .number()
-  .min(0, { error: 'must not be negative', abort: true })
-  .refine((amount) => centsFromNumber(amount) !== undefined, { error: 'must have at most 2 decimals', abort: true })
-  .refine((amount) => centsFromNumber(amount)! <= LIMITS.maxPriceCents, `must be at most ${LIMITS.maxPriceCents / 100}`)
-  .transform((amount) => centsFromNumber(amount)!)
-  .meta({ description: 'Unit price, at most 2 decimals', maximum: LIMITS.maxPriceCents / 100, multipleOf: 0.01 });
-
-const UNIT_PRICE_CENTS = z
-  .number()
-  .int({ error: 'must be a whole number of cents', abort: true })
-  .min(0, { error: 'must not be negative', abort: true })
-  .max(LIMITS.maxPriceCents, `must be at most ${LIMITS.maxPriceCents}`);
-
-export const PRODUCT_ID = id('The product');
-export const PRODUCT_NAME = text(LIMITS.nameMaxLength, 'A name to show; the product id otherwise');
-export const CUSTOMER_NAME = text(LIMITS.nameMaxLength, 'The name to show for the customer');
-export const REASON = text(LIMITS.reasonMaxLength, 'Why');
-export const COMMAND_ID = text(LIMITS.idMaxLength, 'The command id: the same id answers with the first outcome and records nothing new');
 
 /**
  * Command ids the service gives the commands it sends itself (the payment window's expiry) start
@@ -102,29 +76,15 @@ export const COMMAND_ID = text(LIMITS.idMaxLength, 'The command id: the same id 
  */
 export const SYSTEM_COMMAND_ID_PREFIX = 'system:';
 
-/** A command id a client may choose: any but the system's. */
-export const CLIENT_COMMAND_ID = COMMAND_ID.refine((commandId) => !commandId.startsWith(SYSTEM_COMMAND_ID_PREFIX), {
-  error: `must not start with ${SYSTEM_COMMAND_ID_PREFIX} (the service's own commands use it)`,
-}).meta({
-  description: `The command id: the same id answers with the first outcome and records nothing new; ids starting with ${SYSTEM_COMMAND_ID_PREFIX} are the service's own`,
-  not: { pattern: `^[${SPACES}]*${SYSTEM_COMMAND_ID_PREFIX}` },
-});
+/** What a line's total needs of it. */
+type PricedLine = { quantity: number; unitPriceCents: number };
 
-/** A line item as the write model keeps it: the price in integer cents. */
-export const ORDER_LINE = z.strictObject({
-  productId: PRODUCT_ID,
-  productName: PRODUCT_NAME.optional(),
-  quantity: QUANTITY,
-  unitPriceCents: UNIT_PRICE_CENTS,
-});
-export type OrderLine = z.output<typeof ORDER_LINE>;
-
-export function lineTotalCents(line: OrderLine): number {
+export function lineTotalCents(line: PricedLine): number {
   return line.quantity * line.unitPriceCents;
 }
 
 /** An order's lines, however each is spelled: at least one, a bounded number, a total the event log can hold. */
-export function orderLines<Line extends z.ZodType<OrderLine, unknown>>(line: Line) {
+export function orderLines<Line extends z.ZodType<PricedLine, unknown>>(line: Line) {
   return (
     z
       .array(line)
@@ -137,56 +97,146 @@ export function orderLines<Line extends z.ZodType<OrderLine, unknown>>(line: Lin
   );
 }
 
-const CORRELATION_ID = z.string().regex(CORRELATION_ID_PATTERN, 'must be 1 to 128 letters, digits or . _ : -');
-
-/** Who sent a client's command and how to recognise it again. */
-const COMMAND_META = { commandId: CLIENT_COMMAND_ID, correlationId: CORRELATION_ID };
-
-export const CREATE_ORDER = z.strictObject({
-  type: z.literal('CreateOrder'),
-  ...COMMAND_META,
-  orderId: id('The order'),
-  customerId: id('The customer'),
-  customerName: CUSTOMER_NAME,
-  /** False when the name was filled in by the service rather than given by the client. */
-  customerNameGiven: z.boolean(),
-  items: orderLines(ORDER_LINE),
-});
-
-export const CHANGE_ORDER_STATUS = z.strictObject({
-  type: z.literal('ChangeOrderStatus'),
-  ...COMMAND_META,
-  orderId: id('The order'),
-  status: ORDER_STATUS,
-  /** Used only when the new status is CANCELLED. */
-  reason: REASON.optional(),
-});
-
-export const CANCEL_ORDER = z.strictObject({
-  type: z.literal('CancelOrder'),
-  ...COMMAND_META,
-  orderId: id('The order'),
-  reason: REASON,
-});
-
 /**
- * The payment window closed on a PENDING order: the order's own workflow sends this when the
- * deadline passes (PENDING_ORDER_TIMEOUT), never a client. Build it with `expirePaymentWindow`.
+ * Builds the command schemas. The exports below are one set, for the API, the CLI and the OpenAPI
+ * document; `order.ts` builds another for `decide` to parse with, and says why.
  */
-export const EXPIRE_PAYMENT_WINDOW = z.strictObject({
-  type: z.literal('ExpirePaymentWindow'),
-  commandId: COMMAND_ID,
-  correlationId: CORRELATION_ID,
-  orderId: id('The order'),
-  /** When the window closed (ISO 8601, UTC). */
-  deadline: z.iso.datetime(),
-});
+export function commandSchemas() {
+  const ORDER_STATUS = z.enum(ORDER_STATUSES);
 
-/** The commands a client may send an order, through the API or straight to its workflow. */
-export const CLIENT_COMMAND = z.discriminatedUnion('type', [CREATE_ORDER, CHANGE_ORDER_STATUS, CANCEL_ORDER]);
-/** Every command `decide` judges: a client's, or one the order's workflow sends itself. */
-export const ORDER_COMMAND = z.discriminatedUnion('type', [...CLIENT_COMMAND.options, EXPIRE_PAYMENT_WINDOW]);
+  const QUANTITY = z
+    .number()
+    .int({ error: 'must be a positive integer', abort: true })
+    .min(1, { error: 'must be a positive integer', abort: true })
+    .max(LIMITS.maxQuantity, `must be at most ${LIMITS.maxQuantity}`)
+    .meta({ description: 'Units, a positive integer' });
 
+  /** A unit price as a decimal amount (as JSON shows money), read into integer cents. */
+  const PRICE = z
+    .number()
+    .min(0, { error: 'must not be negative', abort: true })
+    .refine((amount) => centsFromNumber(amount) !== undefined, { error: 'must have at most 2 decimals', abort: true })
+    .refine((amount) => centsFromNumber(amount)! <= LIMITS.maxPriceCents, `must be at most ${LIMITS.maxPriceCents / 100}`)
+    .transform((amount) => centsFromNumber(amount)!)
+    .meta({ description: 'Unit price, at most 2 decimals', maximum: LIMITS.maxPriceCents / 100, multipleOf: 0.01 });
+
+  const UNIT_PRICE_CENTS = z
+    .number()
+    .int({ error: 'must be a whole number of cents', abort: true })
+    .min(0, { error: 'must not be negative', abort: true })
+    .max(LIMITS.maxPriceCents, `must be at most ${LIMITS.maxPriceCents}`);
+
+  const PRODUCT_ID = id('The product');
+  const PRODUCT_NAME = text(LIMITS.nameMaxLength, 'A name to show; the product id otherwise');
+  const CUSTOMER_NAME = text(LIMITS.nameMaxLength, 'The name to show for the customer');
+  const REASON = text(LIMITS.reasonMaxLength, 'Why');
+  const COMMAND_ID = text(LIMITS.idMaxLength, 'The command id: the same id answers with the first outcome and records nothing new');
+
+  /** A command id a client may choose: any but the system's. */
+  const CLIENT_COMMAND_ID = COMMAND_ID.refine((commandId) => !commandId.startsWith(SYSTEM_COMMAND_ID_PREFIX), {
+    error: `must not start with ${SYSTEM_COMMAND_ID_PREFIX} (the service's own commands use it)`,
+  }).meta({
+    description: `The command id: the same id answers with the first outcome and records nothing new; ids starting with ${SYSTEM_COMMAND_ID_PREFIX} are the service's own`,
+    not: { pattern: `^[${SPACES}]*${SYSTEM_COMMAND_ID_PREFIX}` },
+  });
+
+  /** A line item as the write model keeps it: the price in integer cents. */
+  const ORDER_LINE = z.strictObject({
+    productId: PRODUCT_ID,
+    productName: PRODUCT_NAME.optional(),
+    quantity: QUANTITY,
+    unitPriceCents: UNIT_PRICE_CENTS,
+  });
+  const CORRELATION_ID = z.string().regex(new RegExp(CORRELATION_ID_PATTERN), 'must be 1 to 128 letters, digits or . _ : -');
+
+  /** Who sent a client's command and how to recognise it again. */
+  const COMMAND_META = { commandId: CLIENT_COMMAND_ID, correlationId: CORRELATION_ID };
+
+  const CREATE_ORDER = z.strictObject({
+    type: z.literal('CreateOrder'),
+    ...COMMAND_META,
+    orderId: id('The order'),
+    customerId: id('The customer'),
+    customerName: CUSTOMER_NAME,
+    /** False when the name was filled in by the service rather than given by the client. */
+    customerNameGiven: z.boolean(),
+    items: orderLines(ORDER_LINE),
+  });
+
+  const CHANGE_ORDER_STATUS = z.strictObject({
+    type: z.literal('ChangeOrderStatus'),
+    ...COMMAND_META,
+    orderId: id('The order'),
+    status: ORDER_STATUS,
+    /** Used only when the new status is CANCELLED. */
+    reason: REASON.optional(),
+  });
+
+  const CANCEL_ORDER = z.strictObject({
+    type: z.literal('CancelOrder'),
+    ...COMMAND_META,
+    orderId: id('The order'),
+    reason: REASON,
+  });
+
+  /**
+   * The payment window closed on a PENDING order: the order's own workflow sends this when the
+   * deadline passes (PENDING_ORDER_TIMEOUT), never a client. Build it with `expirePaymentWindow`.
+   */
+  const EXPIRE_PAYMENT_WINDOW = z.strictObject({
+    type: z.literal('ExpirePaymentWindow'),
+    commandId: COMMAND_ID,
+    correlationId: CORRELATION_ID,
+    orderId: id('The order'),
+    /** When the window closed (ISO 8601, UTC). */
+    deadline: z.iso.datetime(),
+  });
+
+  /** The commands a client may send an order, through the API or straight to its workflow. */
+  const CLIENT_COMMAND = z.discriminatedUnion('type', [CREATE_ORDER, CHANGE_ORDER_STATUS, CANCEL_ORDER]);
+  /** Every command `decide` judges: a client's, or one the order's workflow sends itself. */
+  const ORDER_COMMAND = z.discriminatedUnion('type', [...CLIENT_COMMAND.options, EXPIRE_PAYMENT_WINDOW]);
+
+  return {
+    ORDER_STATUS,
+    QUANTITY,
+    PRICE,
+    PRODUCT_ID,
+    PRODUCT_NAME,
+    CUSTOMER_NAME,
+    REASON,
+    COMMAND_ID,
+    CLIENT_COMMAND_ID,
+    ORDER_LINE,
+    CREATE_ORDER,
+    CHANGE_ORDER_STATUS,
+    CANCEL_ORDER,
+    EXPIRE_PAYMENT_WINDOW,
+    CLIENT_COMMAND,
+    ORDER_COMMAND,
+  };
+}
+
+export const {
+  ORDER_STATUS,
+  QUANTITY,
+  PRICE,
+  PRODUCT_ID,
+  PRODUCT_NAME,
+  CUSTOMER_NAME,
+  REASON,
+  COMMAND_ID,
+  CLIENT_COMMAND_ID,
+  ORDER_LINE,
+  CREATE_ORDER,
+  CHANGE_ORDER_STATUS,
+  CANCEL_ORDER,
+  EXPIRE_PAYMENT_WINDOW,
+  CLIENT_COMMAND,
+  ORDER_COMMAND,
+} = commandSchemas();
+
+export type OrderLine = z.output<typeof ORDER_LINE>;
 export type CommandMeta = { commandId: string; correlationId: string };
 export type CreateOrder = z.output<typeof CREATE_ORDER>;
 export type ChangeOrderStatus = z.output<typeof CHANGE_ORDER_STATUS>;

@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { DomainError, parseFields } from './errors';
 import { toAmount } from './money';
-import { CLIENT_COMMAND, lineTotalCents, ORDER_COMMAND, ORDER_STATUS } from './commands';
+import { commandSchemas, lineTotalCents, ORDER_STATUS } from './commands';
 import type { CancelOrder, ChangeOrderStatus, ClientCommand, CommandMeta, CreateOrder, ExpirePaymentWindow, OrderCommand, OrderLine } from './commands';
 import { ALLOWED_TRANSITIONS, awaitsPayment, canTransition, OrderStatus } from './status';
 
@@ -157,6 +157,14 @@ function invalidTransition(state: OrderState, to: OrderStatus): DomainError {
   const hint = allowed.length === 0 ? `${state.status} is final` : `allowed: ${allowed.join(', ')}`;
   return new DomainError('INVALID_TRANSITION', `order ${state.orderId} cannot go from ${state.status} to ${to} (${hint})`);
 }
+
+/**
+ * The schemas `readCommand` and `decide` parse with: a set of this module's own, never exported.
+ * A worker builds this module once and shares it among all its workflows (the preloaded modules
+ * in temporal/worker.ts); its sandbox freezes whatever shared modules export, while zod completes
+ * a schema's internals the first time the schema parses, which a frozen schema cannot take.
+ */
+const { CLIENT_COMMAND, ORDER_COMMAND } = commandSchemas();
 
 /** A command naming another order than `orderId` (when known) is not this order's. */
 function refuseAnotherOrder(command: OrderCommand, orderId: string | undefined): void {

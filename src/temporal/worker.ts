@@ -33,10 +33,25 @@ export function workflowsPath(): string {
   return require.resolve('../../workflows');
 }
 
+/**
+ * Modules a worker thread builds once and shares among all its workflows, where it would otherwise
+ * build them afresh for each workflow it creates: the domain (with zod and the command schemas)
+ * and the message declarations, which hold no state of any one workflow. The sandbox freezes what
+ * they export; `order.ts` says what that asks of the domain. docs/decisions/0062 has the figures.
+ */
+function sharedModules(source: string): string[] {
+  const workflows = path.dirname(source);
+  return [path.join(workflows, '..', 'src', 'domain', 'order'), path.join(workflows, 'messages')];
+}
+
 /** Bundles the workflow code (webpack, a few seconds), quietly: for the build, and for tests. */
 export function bundleWorkflows(source: string = workflowsPath()): Promise<WorkflowBundleWithSourceMap> {
   const quiet = () => {};
-  return bundleWorkflowCode({ workflowsPath: source, logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet } });
+  return bundleWorkflowCode({
+    workflowsPath: source,
+    preloadModules: sharedModules(source),
+    logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
+  });
 }
 
 /** Where `npm run build` writes the bundle of the compiled workflows: dist/workflow-bundle.js. */
@@ -66,7 +81,9 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+    ...(options.workflowBundle
+      ? { workflowBundle: options.workflowBundle }
+      : { workflowsPath: workflowsPath(), bundlerOptions: { preloadModules: sharedModules(workflowsPath()) } }),
     activities: createActivities(options.activities),
     // Orders are small, independent workflows: keep many cached so a command rarely replays history.
     maxCachedWorkflows: 2000,
