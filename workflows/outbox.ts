@@ -9,8 +9,7 @@
  * An event the log refuses for good stays here, with the events after it, until an operator asks
  * for a redelivery: nothing is dropped, and an order's events reach the log in version order.
  */
-import type { Duration } from '@temporalio/common';
-import { condition, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
+import { condition, proxyActivities, proxyLocalActivities, sleep, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { RecordedEvent } from '../src/domain/order';
 import type { EventRefusal } from './messages';
@@ -47,6 +46,8 @@ export class Outbox {
    * activation of one task); events carried from the run before were recorded by it.
    */
   private addedIn = -1;
+  /** The timer the outbox waits on, while it has not fired: when it fires, and whether it has. */
+  private alarm: { at: number; rang: boolean } | undefined;
 
   constructor(events: RecordedEvent[] = [], refusal?: EventRefusal) {
     this.events = events;
@@ -102,14 +103,34 @@ export class Outbox {
   }
 
   /**
-   * Waits at most `delay` for a receipt for the oldest event. True when the outbox moved on (a
-   * receipt, or a reason to deliver at once): a receipt for older events restarts the wait, so no
-   * timer fires while commands keep coming. False when the delay ran out: the order has settled.
+   * Waits for a receipt for the oldest event until `delayMs` after that event was recorded. True
+   * when the outbox moved on (a receipt, or a reason to deliver at once); false when the time ran
+   * out: the order has settled. No receipt went missing, so no timer fires while commands keep
+   * coming, and none is cancelled and started again for each of them either: one timer stays set
+   * and, when it fires early for a newer oldest event, is set again for the rest of its wait.
    */
-  async receiptWithin(delay: Duration): Promise<boolean> {
-    if (this.deliverAtOnce) return false;
+  async receiptWithin(delayMs: number): Promise<boolean> {
     const oldest = this.events[0];
-    return condition(() => this.deliverAtOnce || this.events[0] !== oldest, delay);
+    const moved = () => this.deliverAtOnce || this.events[0] !== oldest;
+    const due = Date.parse(oldest.event.occurredAt) + delayMs;
+    while (!this.deliverAtOnce) {
+      if (Date.now() >= due) return false;
+      const alarm = this.alarmBy(due);
+      await condition(() => moved() || alarm.rang);
+      if (moved()) return true;
+    }
+    return false;
+  }
+
+  /** The timer that is set, if it fires by `at`; otherwise a new one, set for `at`. */
+  private alarmBy(at: number): { rang: boolean } {
+    if (this.alarm && !this.alarm.rang && this.alarm.at <= at) return this.alarm;
+    const alarm = { at, rang: false };
+    void sleep(at - Date.now()).then(() => {
+      alarm.rang = true;
+    });
+    this.alarm = alarm;
+    return alarm;
   }
 
   /** Hands every event to the delivery activity at once; those it wrote, or found written, leave. */
