@@ -39,9 +39,8 @@ export function workflowsPath(): string {
  * and the message declarations, which hold no state of any one workflow. The sandbox freezes what
  * they export; `order.ts` says what that asks of the domain. docs/decisions/0062 has the figures.
  */
-function sharedModules(source: string): string[] {
-  const workflows = path.dirname(source);
-  return [path.join(workflows, '..', 'src', 'domain', 'order'), path.join(workflows, 'messages')];
+function sharedModules(): string[] {
+  return [require.resolve('../domain/order'), require.resolve('../../workflows/messages')];
 }
 
 /** Bundles the workflow code (webpack, a few seconds), quietly: for the build, and for tests. */
@@ -49,7 +48,7 @@ export function bundleWorkflows(source: string = workflowsPath()): Promise<Workf
   const quiet = () => {};
   return bundleWorkflowCode({
     workflowsPath: source,
-    preloadModules: sharedModules(source),
+    preloadModules: sharedModules(),
     logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet },
   });
 }
@@ -83,7 +82,7 @@ export async function startOrderWorker(options: OrderWorkerOptions): Promise<Run
     taskQueue: options.taskQueue,
     ...(options.workflowBundle
       ? { workflowBundle: options.workflowBundle }
-      : { workflowsPath: workflowsPath(), bundlerOptions: { preloadModules: sharedModules(workflowsPath()) } }),
+      : { workflowsPath: workflowsPath(), bundlerOptions: { preloadModules: sharedModules() } }),
     activities: createActivities(options.activities),
     // Orders are small, independent workflows: keep many cached so a command rarely replays history.
     maxCachedWorkflows: 2000,
