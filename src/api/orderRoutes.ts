@@ -7,23 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
 import * as z from 'zod';
-import {
-  CANCEL_ORDER,
-  CHANGE_ORDER_STATUS,
-  CLIENT_COMMAND_ID,
-  COMMAND_ID,
-  CORRELATION_ID_PATTERN,
-  CREATE_ORDER,
-  CUSTOMER_NAME,
-  id,
-  ORDER_STATUS,
-  orderLines,
-  PRICE,
-  PRODUCT_ID,
-  PRODUCT_NAME,
-  QUANTITY,
-  REASON,
-} from '../domain/commands';
+import { COMMAND_SCHEMAS, CORRELATION_ID_PATTERN, id, orderLines } from '../domain/commands';
 import { DomainError, ErrorCode, parseFields, validationFailed } from '../domain/errors';
 import { CommandMeta, OrderEvent, snapshot, stateAfter } from '../domain/order';
 import { encodeEventCursor } from '../clickhouse/history';
@@ -55,6 +39,20 @@ export interface OrderRouteDeps {
 }
 
 const route = routeFor<OrderRouteDeps>();
+const {
+  CANCEL_ORDER,
+  CHANGE_ORDER_STATUS,
+  CLIENT_COMMAND_ID,
+  COMMAND_ID,
+  CREATE_ORDER,
+  CUSTOMER_NAME,
+  ORDER_STATUS,
+  PRICE,
+  PRODUCT_ID,
+  PRODUCT_NAME,
+  QUANTITY,
+  REASON,
+} = COMMAND_SCHEMAS;
 
 const ORDER_ID = z.object({ orderId: id('The order').meta({ examples: ['order-001'] }) });
 

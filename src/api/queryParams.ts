@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { decodeEventCursor } from '../clickhouse/history';
 import { decodeCursor } from '../clickhouse/orderQueries';
 import { DomainError, validationFailed } from '../domain/errors';
-import { id, LIMITS, ORDER_STATUS } from '../domain/commands';
+import { COMMAND_SCHEMAS, id, LIMITS } from '../domain/commands';
 
 /** Most buckets one revenue request may ask for (a month by hour, three years by day). */
 export const MAX_BUCKETS = 2000;
@@ -49,7 +49,7 @@ function cursor<Position>(decode: (cursor: string) => Position | undefined) {
 
 export const CURSOR = cursor(decodeCursor);
 export const EVENT_CURSOR = cursor(decodeEventCursor);
-export const STATUS_FILTER = ORDER_STATUS.meta({ description: 'Only orders in this status' });
+export const STATUS_FILTER = COMMAND_SCHEMAS.ORDER_STATUS.meta({ description: 'Only orders in this status' });
 export const CUSTOMER_FILTER = id("Only this customer's orders");
 export const FROM = instant('Start of the half-open range on createdAt: a date (midnight UTC) or a date-time with its zone; default: 30 days before to');
 export const TO = instant('End of the range, excluded; default: now');

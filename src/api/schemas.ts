@@ -6,7 +6,7 @@
  * and the routes' own.
  */
 import * as z from 'zod';
-import { ORDER_STATUS } from '../domain/commands';
+import { COMMAND_SCHEMAS } from '../domain/commands';
 import { INSTANT, ORDER_ITEM, ORDER_SNAPSHOT, ORDER_STATUSES } from '../domain/order';
 import type { ErrorCode } from '../domain/errors';
 import { COMMAND_OUTCOME } from '../../workflows/messages';
@@ -75,8 +75,12 @@ export const ORDER_EVENT = z
         total: money(),
       }),
     }),
-    z.object({ ...EVENT_ENVELOPE, type: z.literal('OrderStatusChanged'), data: z.object({ oldStatus: ORDER_STATUS, newStatus: ORDER_STATUS }) }),
-    z.object({ ...EVENT_ENVELOPE, type: z.literal('OrderCancelled'), data: z.object({ previousStatus: ORDER_STATUS, reason: z.string() }) }),
+    z.object({
+      ...EVENT_ENVELOPE,
+      type: z.literal('OrderStatusChanged'),
+      data: z.object({ oldStatus: COMMAND_SCHEMAS.ORDER_STATUS, newStatus: COMMAND_SCHEMAS.ORDER_STATUS }),
+    }),
+    z.object({ ...EVENT_ENVELOPE, type: z.literal('OrderCancelled'), data: z.object({ previousStatus: COMMAND_SCHEMAS.ORDER_STATUS, reason: z.string() }) }),
   ])
   .meta({ id: 'OrderEvent', description: 'One event of the event log; data is its payload' });
 

@@ -98,8 +98,8 @@ export function orderLines<Line extends z.ZodType<PricedLine, unknown>>(line: Li
 }
 
 /**
- * Builds the command schemas. The exports below are one set, for the API, the CLI and the OpenAPI
- * document; `order.ts` builds another for `decide` to parse with, and says why.
+ * Builds the command schemas. `COMMAND_SCHEMAS` below is one set, for the API, the CLI and the
+ * OpenAPI document; `order.ts` builds another for `decide` to parse with, and says why.
  */
 export function commandSchemas() {
   const ORDER_STATUS = z.enum(ORDER_STATUSES);
@@ -217,33 +217,17 @@ export function commandSchemas() {
   };
 }
 
-export const {
-  ORDER_STATUS,
-  QUANTITY,
-  PRICE,
-  PRODUCT_ID,
-  PRODUCT_NAME,
-  CUSTOMER_NAME,
-  REASON,
-  COMMAND_ID,
-  CLIENT_COMMAND_ID,
-  ORDER_LINE,
-  CREATE_ORDER,
-  CHANGE_ORDER_STATUS,
-  CANCEL_ORDER,
-  EXPIRE_PAYMENT_WINDOW,
-  CLIENT_COMMAND,
-  ORDER_COMMAND,
-} = commandSchemas();
+/** The set the API, the CLI and the OpenAPI document build on. */
+export const COMMAND_SCHEMAS = commandSchemas();
 
-export type OrderLine = z.output<typeof ORDER_LINE>;
+export type OrderLine = z.output<typeof COMMAND_SCHEMAS.ORDER_LINE>;
 export type CommandMeta = { commandId: string; correlationId: string };
-export type CreateOrder = z.output<typeof CREATE_ORDER>;
-export type ChangeOrderStatus = z.output<typeof CHANGE_ORDER_STATUS>;
-export type CancelOrder = z.output<typeof CANCEL_ORDER>;
-export type ExpirePaymentWindow = z.output<typeof EXPIRE_PAYMENT_WINDOW>;
-export type ClientCommand = z.output<typeof CLIENT_COMMAND>;
-export type OrderCommand = z.output<typeof ORDER_COMMAND>;
+export type CreateOrder = z.output<typeof COMMAND_SCHEMAS.CREATE_ORDER>;
+export type ChangeOrderStatus = z.output<typeof COMMAND_SCHEMAS.CHANGE_ORDER_STATUS>;
+export type CancelOrder = z.output<typeof COMMAND_SCHEMAS.CANCEL_ORDER>;
+export type ExpirePaymentWindow = z.output<typeof COMMAND_SCHEMAS.EXPIRE_PAYMENT_WINDOW>;
+export type ClientCommand = z.output<typeof COMMAND_SCHEMAS.CLIENT_COMMAND>;
+export type OrderCommand = z.output<typeof COMMAND_SCHEMAS.ORDER_COMMAND>;
 
 /** The command id of a payment window's expiry: it names the system as the author of the cancellation. */
 export const PAYMENT_WINDOW_COMMAND_ID = `${SYSTEM_COMMAND_ID_PREFIX}payment-window-expired`;

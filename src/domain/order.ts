@@ -7,7 +7,7 @@
 import * as z from 'zod';
 import { DomainError, parseFields } from './errors';
 import { toAmount } from './money';
-import { commandSchemas, lineTotalCents, ORDER_STATUS } from './commands';
+import { COMMAND_SCHEMAS, commandSchemas, lineTotalCents } from './commands';
 import type { CancelOrder, ChangeOrderStatus, ClientCommand, CommandMeta, CreateOrder, ExpirePaymentWindow, OrderCommand, OrderLine } from './commands';
 import { ALLOWED_TRANSITIONS, awaitsPayment, canTransition, OrderStatus } from './status';
 
@@ -67,7 +67,7 @@ export const ORDER_SNAPSHOT = z.object({
   customerName: z.string(),
   itemCount: z.int().min(1).meta({ description: 'The number of line items' }),
   total: z.number(),
-  status: ORDER_STATUS,
+  status: COMMAND_SCHEMAS.ORDER_STATUS,
   createdAt: INSTANT,
   updatedAt: INSTANT,
   version: z.int().min(1).meta({ description: 'One per event; read models catch up to it' }),

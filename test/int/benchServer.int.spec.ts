@@ -8,7 +8,7 @@ import { serveBench } from '../../bench/server/routes';
 import { ClickHouse, openClickHouse } from '../../src/clickhouse/client';
 import { applySchema } from '../../src/clickhouse/schema';
 import { loadConfig } from '../../src/config';
-import { PRICE } from '../../src/domain/commands';
+import { COMMAND_SCHEMAS } from '../../src/domain/commands';
 import { centsFromNumber } from '../../src/domain/money';
 import { silentLogger } from '../../src/logger';
 import { tempDir } from '../support/stack';
@@ -80,7 +80,7 @@ it('generates prices the domain would take, each order totalling its lines to th
   const orders = (await created.json<{ payload: string }>()).map(({ payload }) => JSON.parse(payload));
   expect(orders).toHaveLength(20);
   for (const { items, total } of orders) {
-    const lines = items.map((item: { quantity: number; price: number }) => ({ quantity: item.quantity, cents: PRICE.parse(item.price) }));
+    const lines = items.map((item: { quantity: number; price: number }) => ({ quantity: item.quantity, cents: COMMAND_SCHEMAS.PRICE.parse(item.price) }));
     expect(centsFromNumber(total)).toBe(lines.reduce((sum: number, line: { quantity: number; cents: number }) => sum + line.quantity * line.cents, 0));
   }
 });
