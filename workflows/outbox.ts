@@ -105,9 +105,10 @@ export class Outbox {
   /**
    * Waits for a receipt for the oldest event until `delayMs` after that event was recorded. True
    * when the outbox moved on (a receipt, or a reason to deliver at once); false when the time ran
-   * out: the order has settled. No receipt went missing, so no timer fires while commands keep
-   * coming, and none is cancelled and started again for each of them either: one timer stays set
-   * and, when it fires early for a newer oldest event, is set again for the rest of its wait.
+   * out: the order has settled. While commands keep coming, each with the receipt for the one
+   * before, no timer fires, and none is cancelled and set again for each of them: one timer stays
+   * set and, when it fires for an event a receipt has since covered, is set again for the rest of
+   * the newer event's wait.
    */
   async receiptWithin(delayMs: number): Promise<boolean> {
     const oldest = this.events[0];
@@ -126,9 +127,12 @@ export class Outbox {
   private alarmBy(at: number): { rang: boolean } {
     if (this.alarm && !this.alarm.rang && this.alarm.at <= at) return this.alarm;
     const alarm = { at, rang: false };
-    void sleep(at - Date.now()).then(() => {
+    const ring = () => {
       alarm.rang = true;
-    });
+    };
+    // Cancelled with the workflow, it rings too: the wait ends, and the cancellation reaches the
+    // main loop through its own condition, not as a rejection no one handles.
+    void sleep(at - Date.now()).then(ring, ring);
     this.alarm = alarm;
     return alarm;
   }

@@ -569,3 +569,17 @@ describe('search attributes', () => {
     expect(deliveries(await historyEventTypes(handle))).toEqual({ local: 0, regular: 0 });
   });
 });
+
+describe('when an operator cancels the workflow (Temporal Web UI, `temporal workflow cancel`)', () => {
+  it('ends it as cancelled while its outbox waits for a receipt, no workflow task failing', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    await gateway.changeStatus(status(command.orderId, 'CONFIRMED'));
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    await handle.cancel();
+    await expect(handle.result()).rejects.toMatchObject({ cause: { name: 'CancelledFailure' } });
+    const types = await historyEventTypes(handle);
+    expect(types.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_CANCELED');
+    expect(types.filter((type) => type.includes('WORKFLOW_TASK_FAILED'))).toEqual([]);
+  });
+});
