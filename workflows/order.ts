@@ -32,12 +32,11 @@ import { closePaymentWindow } from './paymentWindow';
 import { publishStatus, showDetails } from './visibility';
 
 /**
- * How long after recording an event the outbox waits for a receipt for it before delivering it
- * itself. The API appends a command's events within 2 s of its answer or gives up; this comes after
- * that, so a delivery rarely races the API's own append, and it bounds how stale a crash leaves the
- * read models.
+ * How long the outbox waits for a receipt for its oldest event before delivering it itself. The
+ * API appends a command's events within 2 s of its answer or gives up; this comes after that, so a
+ * delivery rarely races the API's own append, and it bounds how stale a crash leaves the read models.
  */
-const DELIVERY_DELAY_MS = 3000;
+const DELIVERY_DELAY = '3 seconds';
 /** A workflow started without its create command (which the API never does) gives up after this. */
 const AWAIT_CREATE_TIMEOUT = '1 hour';
 
@@ -58,7 +57,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderWor
     if (!outbox.isDue) publishStatus(order.state!);
     await condition(() => outbox.isDue || (order.isTerminal && outbox.isEmpty) || workflowInfo().continueAsNewSuggested);
     if (outbox.isDue) {
-      if (await outbox.receiptWithin(DELIVERY_DELAY_MS)) continue;
+      if (await outbox.receiptWithin(DELIVERY_DELAY)) continue;
       // No receipt came in time, nor a command carrying one: the order has settled.
       publishStatus(order.state!);
       await outbox.deliver();

@@ -9,7 +9,8 @@
  * An event the log refuses for good stays here, with the events after it, until an operator asks
  * for a redelivery: nothing is dropped, and an order's events reach the log in version order.
  */
-import { condition, proxyActivities, proxyLocalActivities, sleep, TemporalFailure, workflowInfo } from '@temporalio/workflow';
+import type { Duration } from '@temporalio/common';
+import { condition, proxyActivities, proxyLocalActivities, TemporalFailure, workflowInfo } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
 import type { RecordedEvent } from '../src/domain/order';
 import type { EventRefusal } from './messages';
@@ -46,8 +47,6 @@ export class Outbox {
    * activation of one task); events carried from the run before were recorded by it.
    */
   private addedIn = -1;
-  /** The timer the outbox waits on, while it has not fired: when it fires, and whether it has. */
-  private alarm: { at: number; rang: boolean } | undefined;
 
   constructor(events: RecordedEvent[] = [], refusal?: EventRefusal) {
     this.events = events;
@@ -103,38 +102,14 @@ export class Outbox {
   }
 
   /**
-   * Waits for a receipt for the oldest event until `delayMs` after that event was recorded. True
-   * when the outbox moved on (a receipt, or a reason to deliver at once); false when the time ran
-   * out: the order has settled. While commands keep coming, each with the receipt for the one
-   * before, no timer fires, and none is cancelled and set again for each of them: one timer stays
-   * set and, when it fires for an event a receipt has since covered, is set again for the rest of
-   * the newer event's wait.
+   * Waits at most `delay` for a receipt for the oldest event. True when the outbox moved on (a
+   * receipt, or a reason to deliver at once): a receipt for older events restarts the wait, so no
+   * timer fires while commands keep coming. False when the delay ran out: the order has settled.
    */
-  async receiptWithin(delayMs: number): Promise<boolean> {
+  async receiptWithin(delay: Duration): Promise<boolean> {
+    if (this.deliverAtOnce) return false;
     const oldest = this.events[0];
-    const moved = () => this.deliverAtOnce || this.events[0] !== oldest;
-    const due = Date.parse(oldest.event.occurredAt) + delayMs;
-    while (!this.deliverAtOnce) {
-      if (Date.now() >= due) return false;
-      const alarm = this.alarmBy(due);
-      await condition(() => moved() || alarm.rang);
-      if (moved()) return true;
-    }
-    return false;
-  }
-
-  /** The timer that is set, if it fires by `at`; otherwise a new one, set for `at`. */
-  private alarmBy(at: number): { rang: boolean } {
-    if (this.alarm && !this.alarm.rang && this.alarm.at <= at) return this.alarm;
-    const alarm = { at, rang: false };
-    const ring = () => {
-      alarm.rang = true;
-    };
-    // Cancelled with the workflow, it rings too: the wait ends, and the cancellation reaches the
-    // main loop through its own condition, not as a rejection no one handles.
-    void sleep(at - Date.now()).then(ring, ring);
-    this.alarm = alarm;
-    return alarm;
+    return condition(() => this.deliverAtOnce || this.events[0] !== oldest, delay);
   }
 
   /** Hands every event to the delivery activity at once; those it wrote, or found written, leave. */

@@ -158,8 +158,6 @@ describe('when its events reach the event log', () => {
     const types = await historyEventTypes(handle);
     expect(deliveries(types)).toEqual({ local: 0, regular: 0 });
     expect(types.filter((type) => type.includes('TIMER_FIRED'))).toEqual([]);
-    // One delivery timer for the whole order, set by the create: not cancelled and set again per command.
-    expect(types.filter((type) => type.includes('TIMER_'))).toEqual(['EVENT_TYPE_TIMER_STARTED']);
     expect(types.filter((type) => type.includes('SIGNALED'))).toHaveLength(1);
     expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1, 2, 3, 4]);
   });
