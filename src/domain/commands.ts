@@ -23,8 +23,10 @@ export const LIMITS = {
 
 /**
  * Ids are short and printable: letters, digits and `. _ : @ -`, starting with a letter or digit.
- * Each schema tests with a copy of a pattern (`new RegExp`): zod sets a pattern's lastIndex as it
+ * Each `.regex` check gets its own copy (`new RegExp`): zod sets a pattern's lastIndex as it
  * tests, and the workflow sandbox freezes every object an exported schema reaches (order.ts).
+ * The text patterns below are used in refinements and transforms, closures the freeze does not
+ * reach; `TEXT_PATTERN`, exported, has no global flag, so testing with it writes nothing.
  */
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 /** Request and correlation ids, as they travel in headers and logs. */
@@ -98,8 +100,8 @@ export function orderLines<Line extends z.ZodType<PricedLine, unknown>>(line: Li
 }
 
 /**
- * Builds the command schemas. `COMMAND_SCHEMAS` below is one set, for the API, the CLI and the
- * OpenAPI document; `order.ts` builds another for `decide` to parse with, and says why.
+ * Builds the command schemas. `COMMAND_SCHEMAS` below is one set, for everything but parsing in
+ * the domain; `order.ts` builds another for `decide` to parse with, and says why.
  */
 export function commandSchemas() {
   const ORDER_STATUS = z.enum(ORDER_STATUSES);
@@ -217,7 +219,7 @@ export function commandSchemas() {
   };
 }
 
-/** The set the API, the CLI and the OpenAPI document build on. */
+/** The set the API, the CLI, the OpenAPI document and the domain's answer shapes build on. */
 export const COMMAND_SCHEMAS = commandSchemas();
 
 export type OrderLine = z.output<typeof COMMAND_SCHEMAS.ORDER_LINE>;
