@@ -12,6 +12,8 @@ import type { ErrorCode } from '../domain/errors';
 import { COMMAND_OUTCOME } from '../../workflows/messages';
 import { HTTP_STATUS } from './problem';
 
+const { ORDER_STATUS } = COMMAND_SCHEMAS;
+
 /** An amount, documented as exact to the cent; `number` is the domain's own when it declares one. */
 const money = (description = 'An amount in the currency of the prices, exact to the cent', number = z.number()) =>
   number.meta({ description, multipleOf: 0.01 });
@@ -75,12 +77,8 @@ export const ORDER_EVENT = z
         total: money(),
       }),
     }),
-    z.object({
-      ...EVENT_ENVELOPE,
-      type: z.literal('OrderStatusChanged'),
-      data: z.object({ oldStatus: COMMAND_SCHEMAS.ORDER_STATUS, newStatus: COMMAND_SCHEMAS.ORDER_STATUS }),
-    }),
-    z.object({ ...EVENT_ENVELOPE, type: z.literal('OrderCancelled'), data: z.object({ previousStatus: COMMAND_SCHEMAS.ORDER_STATUS, reason: z.string() }) }),
+    z.object({ ...EVENT_ENVELOPE, type: z.literal('OrderStatusChanged'), data: z.object({ oldStatus: ORDER_STATUS, newStatus: ORDER_STATUS }) }),
+    z.object({ ...EVENT_ENVELOPE, type: z.literal('OrderCancelled'), data: z.object({ previousStatus: ORDER_STATUS, reason: z.string() }) }),
   ])
   .meta({ id: 'OrderEvent', description: 'One event of the event log; data is its payload' });
 
