@@ -68,7 +68,7 @@ export class Metrics {
 
   readonly receiptsLost = new Counter({
     name: 'orders_append_receipts_lost_total',
-    help: 'Receipts for finished orders that could not be sent; those workflows deliver their last events themselves (the append skips what is in)',
+    help: 'Receipts that could not be sent; those workflows deliver the events themselves (the append skips what is in)',
     registers: [this.registry],
   });
 

@@ -55,9 +55,10 @@ export async function startApiRole(config: Config, temporal: Temporal, storage: 
     answerLog: options.wrapAnswerLog ? options.wrapAnswerLog(answerLog) : answerLog,
     onReceiptLost: (orderId, error) => {
       metrics.receiptsLost.inc();
-      log.warn({ orderId, err: error }, 'receipt for a finished order not sent; its workflow will deliver its last events');
+      log.warn({ orderId, err: error }, 'receipt not sent; its workflow will deliver the events itself');
     },
   });
+  stops.push('the append receipts', () => gateway.close());
   const app = createApp({
     gateway,
     readModels: clickHouseReadModels(storage.ch),

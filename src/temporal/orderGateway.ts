@@ -37,7 +37,7 @@ export interface OrderGatewayOptions {
   commandTimeoutMs?: number;
   /** Unset: nothing is appended, and every order's workflow delivers its events itself. */
   answerLog?: AnswerLog;
-  /** A finished order's receipt could not be sent (its workflow then delivers its last events itself). */
+  /** A receipt could not be sent (its workflow then delivers those events itself). */
   onReceiptLost?: (orderId: string, error: unknown) => void;
 }
 
@@ -101,6 +101,11 @@ export class OrderGateway implements OrderCommands {
     } catch (error) {
       throw translate(error);
     }
+  }
+
+  /** Sends the receipts still held, as the process stops; call it while the Temporal client is open. */
+  close(): Promise<void> {
+    return this.receipts.flush();
   }
 
   /** Sends a command as an Update, appends the events it answers with, and acknowledges the append. */
