@@ -60,7 +60,7 @@ export class AppendReceipts {
   appended(order: OrderSnapshot): void {
     if (isTerminal(order.status)) {
       this.held.delete(order.orderId);
-      this.send(order.orderId, order.version);
+      void this.send(order.orderId, order.version);
     } else {
       this.hold(order.orderId, order.version);
     }

@@ -162,6 +162,22 @@ describe('when its events reach the event log', () => {
     expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1, 2, 3, 4]);
   });
 
+  it('need no delivery either when the order then stays quiet: the receipt goes alone before the delay runs out', async () => {
+    const command = createCommand();
+    await gateway.create(command);
+    await gateway.changeStatus(status(command.orderId, 'CONFIRMED'));
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    // Past the workflow's 3 s delivery delay: without the receipt it would have delivered by now.
+    await new Promise((resolve) => setTimeout(resolve, 4500));
+    const types = await historyEventTypes(handle);
+    expect(deliveries(types)).toEqual({ local: 0, regular: 0 });
+    expect(types.filter((type) => type.includes('TIMER_FIRED'))).toEqual([]);
+    // The create's receipt rode on the confirm; the confirm's went alone.
+    expect(types.filter((type) => type.includes('SIGNALED'))).toHaveLength(1);
+    expect((await handle.describe()).status.name).toBe('RUNNING');
+    expect(eventsOf(command.orderId).map((row) => row.version)).toEqual([1, 2]);
+  });
+
   it('are delivered by the workflow when the caller could append them only in part', async () => {
     // One process appends create and confirm; another answers the cancel but cannot append it.
     const command = createCommand();

@@ -99,9 +99,10 @@ async function main(): Promise<void> {
       for (const to of ['CONFIRMED', 'SHIPPED', 'DELIVERED'] as const) await gateway.changeStatus(status(orderId, to));
       await finished(orderId);
     },
-    // A create left alone past the delivery delay (the workflow delivers it), then a confirm and a cancel.
+    // A create whose API process stopped before appending it (so no receipt comes), left alone past
+    // the delivery delay (the workflow delivers it), then a confirm and a cancel.
     'settled-then-cancelled': async (orderId) => {
-      await gateway.create(create(orderId));
+      await new OrderGateway(env.client, { taskQueue: TASK_QUEUE }).create(create(orderId));
       await sleep(SETTLE_MS);
       await gateway.changeStatus(status(orderId, 'CONFIRMED'));
       await gateway.cancel({ type: 'CancelOrder', commandId: randomUUID(), correlationId: 'recorded', orderId, reason: 'changed my mind' });
