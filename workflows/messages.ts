@@ -18,7 +18,7 @@ export type CommandAnswer = OrderSnapshot & { eventsToAppend: RecordedEvent[] };
 /**
  * A caller's word that every event of the order up to `appendedThrough` (a version) is in the event
  * log and in every read model: the workflow need not deliver those itself. It rides on the next
- * command the caller sends the order, or comes alone (`eventsAppendedSignal`) when none will follow.
+ * command the caller sends the order, or comes alone (`eventsAppendedSignal`) when none follows soon.
  */
 export interface AppendReceipt {
   appendedThrough: number;

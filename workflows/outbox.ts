@@ -2,7 +2,7 @@
  * An order's events from the moment its workflow records them until they are known to be in the
  * event log and every read model. Two ways take them out:
  * - a receipt: the API appended them itself before answering the command that produced them, and
- *   says so with its next command to the order (or alone, once the order is terminal);
+ *   says so with its next command to the order, or alone when none follows soon;
  * - a delivery: what no receipt covers within the delay the workflow gives it goes, oldest first,
  *   to an activity that writes whatever the log does not hold yet (a local one when every event
  *   was recorded by an earlier workflow task, see `delivered`).

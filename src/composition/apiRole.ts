@@ -27,6 +27,8 @@ import { connectClient, Temporal } from './temporal';
  * away) the command is answered anyway: it is in Temporal, and its workflow delivers the events.
  */
 const APPEND_WAIT_MS = 2000;
+/** How long a stop waits for the receipts it sends: they save deliveries, and are not needed. */
+const RECEIPTS_AT_STOP_MS = 2000;
 
 export interface Api {
   url: string;
@@ -58,7 +60,7 @@ export async function startApiRole(config: Config, temporal: Temporal, storage: 
       log.warn({ orderId, err: error }, 'receipt not sent; its workflow will deliver the events itself');
     },
   });
-  stops.push('the append receipts', () => gateway.close());
+  stops.push('the append receipts', () => gateway.close(RECEIPTS_AT_STOP_MS));
   const app = createApp({
     gateway,
     readModels: clickHouseReadModels(storage.ch),

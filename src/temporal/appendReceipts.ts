@@ -6,20 +6,20 @@
  * quiet when it is open. A signal wakes the workflow once, as its delivery timer would, but asks
  * ClickHouse nothing: the delivery it replaces would look up, in the log and every read model,
  * events the API had written already.
- * A receipt saves work and is never needed for safety: without one (the append failed, this
- * process stopped, the signal was lost) the workflow delivers the events after its delay, and the
- * log skips what it holds.
+ * A receipt saves work and is never needed for safety: without one (the append failed or took
+ * most of its time, this process was killed, the signal was lost) the workflow delivers the events
+ * after its delay, and the log skips what it holds.
  */
 import { isTerminal, OrderSnapshot } from '../domain/order';
 import type { AppendReceipt } from '../../workflows/messages';
 
 /**
  * How long an open order's receipt waits for a command to carry it: commands sent one after another
- * carry theirs. The workflow delivers 3 s after it recorded the command (DELIVERY_DELAY in
- * workflows/order.ts); a receipt sent after 1 s of quiet reaches it first unless the append itself
- * took most of the 2 s the API gives it.
+ * carry theirs. The workflow delivers DELIVERY_DELAY (3 s, workflows/order.ts) after it recorded
+ * the command; a receipt sent after this hold reaches it first unless the append took most of the
+ * APPEND_WAIT_MS (2 s, src/composition/apiRole.ts) the API gives it.
  */
-export const RECEIPT_HOLD_MS = 1000;
+const RECEIPT_HOLD_MS = 1000;
 
 export interface AppendReceiptsOptions {
   /** Sends a receipt alone, as a signal. */
@@ -30,64 +30,75 @@ export interface AppendReceiptsOptions {
   holdMs?: number;
 }
 
-interface Held {
-  appendedThrough: number;
+/** A receipt taken by a command, to give back if the command does not reach the workflow. */
+export interface TakenReceipt {
+  receipt: AppendReceipt;
   since: number;
 }
 
 export class AppendReceipts {
-  /** Per open order, the version through which this process appended its events; the longest held first. */
-  private readonly held = new Map<string, Held>();
+  /** Per open order, the version through which this process appended its events, and since when. */
+  private readonly held = new Map<string, TakenReceipt>();
   private sweep: NodeJS.Timeout | undefined;
+  private closed = false;
   private readonly holdMs: number;
 
   constructor(private readonly options: AppendReceiptsOptions) {
     this.holdMs = options.holdMs ?? RECEIPT_HOLD_MS;
   }
 
-  /**
-   * The receipt to send with this process's next command to the order. It is held afresh rather
-   * than taken: a command refused before it reached the workflow leaves it to go alone later.
-   */
-  for(orderId: string): AppendReceipt | undefined {
-    const held = this.held.get(orderId);
-    if (!held) return undefined;
-    this.hold(orderId, held.appendedThrough);
-    return { appendedThrough: held.appendedThrough };
+  /** Takes the order's receipt for a command to carry: it is no longer sent alone. */
+  take(orderId: string): TakenReceipt | undefined {
+    const taken = this.held.get(orderId);
+    this.held.delete(orderId);
+    return taken;
+  }
+
+  /** The command that took it did not reach the workflow: it is held again, as long as it was, unless a later one is. */
+  giveBack(orderId: string, taken: TakenReceipt): void {
+    const later = this.held.get(orderId);
+    if (later && later.receipt.appendedThrough >= taken.receipt.appendedThrough) return;
+    this.hold(orderId, taken);
   }
 
   /** Every event of the order up to its version in this answer is in the log and every read model. */
   appended(order: OrderSnapshot): void {
-    if (isTerminal(order.status)) {
+    const receipt = { appendedThrough: order.version };
+    if (isTerminal(order.status) || this.closed) {
       this.held.delete(order.orderId);
-      void this.send(order.orderId, order.version);
+      void this.send(order.orderId, receipt);
     } else {
-      this.hold(order.orderId, order.version);
+      this.hold(order.orderId, { receipt, since: performance.now() });
     }
   }
 
-  /** Sends every receipt still held, as the process stops: each saves its order a delivery. */
-  async flush(): Promise<void> {
+  /**
+   * Sends every receipt still held, waiting at most `withinMs` for them, and from then on sends each
+   * at once: the process is stopping. Each receipt that arrives saves its order a delivery.
+   */
+  async close(withinMs: number): Promise<void> {
+    this.closed = true;
     this.stopSweeping();
-    const due = [...this.held];
+    const sent = Promise.all([...this.held].map(([orderId, { receipt }]) => this.send(orderId, receipt)));
     this.held.clear();
-    await Promise.all(due.map(([orderId, { appendedThrough }]) => this.send(orderId, appendedThrough)));
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([sent, new Promise((resolve) => (timer = setTimeout(resolve, withinMs)))]);
+    clearTimeout(timer);
   }
 
-  private hold(orderId: string, appendedThrough: number): void {
-    this.held.delete(orderId);
-    this.held.set(orderId, { appendedThrough, since: Date.now() });
+  private hold(orderId: string, taken: TakenReceipt): void {
+    this.held.set(orderId, taken);
     // A tick of a quarter of the hold sends each receipt at most a quarter late; it runs only while one is held.
     this.sweep ??= setInterval(() => this.sendQuiet(), this.holdMs / 4).unref();
   }
 
   /** Sends the receipts of the orders no command reached within the hold. */
   private sendQuiet(): void {
-    const heldSince = Date.now() - this.holdMs;
-    for (const [orderId, { appendedThrough, since }] of this.held) {
-      if (since > heldSince) break;
+    const heldSince = performance.now() - this.holdMs;
+    for (const [orderId, { receipt, since }] of this.held) {
+      if (since > heldSince) continue;
       this.held.delete(orderId);
-      void this.send(orderId, appendedThrough);
+      void this.send(orderId, receipt);
     }
     if (this.held.size === 0) this.stopSweeping();
   }
@@ -98,7 +109,7 @@ export class AppendReceipts {
   }
 
   /** Never rejects: the client's answer does not depend on it, and a lost receipt costs a delivery. */
-  private send(orderId: string, appendedThrough: number): Promise<void> {
-    return this.options.send(orderId, { appendedThrough }).catch((error: unknown) => this.options.onLost?.(orderId, error));
+  private send(orderId: string, receipt: AppendReceipt): Promise<void> {
+    return this.options.send(orderId, receipt).catch((error: unknown) => this.options.onLost?.(orderId, error));
   }
 }

@@ -9,7 +9,7 @@ import type { AcceptedCommand, OrderCommands } from '../api/ports';
 import { DomainError, ErrorCode } from '../domain/errors';
 import { decide, snapshot } from '../domain/order';
 import type { CancelOrder, ChangeOrderStatus, CreateOrder, OrderCommand, OrderSnapshot, RecordedEvent } from '../domain/order';
-import { answerAgain, CommandAnswer, CommandOutcome } from '../../workflows/messages';
+import { answerAgain, AppendReceipt, CommandAnswer, CommandOutcome } from '../../workflows/messages';
 import { AppendReceipts } from './appendReceipts';
 import { CommandPolicy } from './commandPolicy';
 import { isFinished, isUsedOrderId, OrderWorkflows, translate } from './orderWorkflows';
@@ -51,7 +51,7 @@ export class OrderGateway implements OrderCommands {
     this.workflows = new OrderWorkflows(client, options.taskQueue, options.paymentWindowMs);
     this.policy = new CommandPolicy(this.workflows, options.commandTimeoutMs);
     this.receipts = new AppendReceipts({
-      send: (orderId, receipt) => this.policy.bounded(() => this.workflows.sendReceipt(orderId, receipt)),
+      send: (orderId, receipt) => this.sendReceipt(orderId, receipt),
       onLost: options.onReceiptLost,
     });
     this.answerLog = options.answerLog;
@@ -63,11 +63,11 @@ export class OrderGateway implements OrderCommands {
   }
 
   changeStatus(command: ChangeOrderStatus): Promise<OrderSnapshot> {
-    return this.send(command, () => this.workflows.update(command, this.receipts.for(command.orderId)), isFinished);
+    return this.send(command, (receipt) => this.workflows.update(command, receipt), isFinished);
   }
 
   cancel(command: CancelOrder): Promise<OrderSnapshot> {
-    return this.send(command, () => this.workflows.update(command, this.receipts.for(command.orderId)), isFinished);
+    return this.send(command, (receipt) => this.workflows.update(command, receipt), isFinished);
   }
 
   /** Sends the create as a signal: answers once Temporal has recorded it, not once it is applied. */
@@ -103,19 +103,31 @@ export class OrderGateway implements OrderCommands {
     }
   }
 
-  /** Sends the receipts still held, as the process stops; call it while the Temporal client is open. */
-  close(): Promise<void> {
-    return this.receipts.flush();
+  /**
+   * The process is stopping: sends the receipts still held (waiting for them at most `withinMs`) and
+   * any later one at once. Call it after the HTTP server stopped and before the Temporal client closes.
+   */
+  close(withinMs: number): Promise<void> {
+    return this.receipts.close(withinMs);
   }
 
-  /** Sends a command as an Update, appends the events it answers with, and acknowledges the append. */
-  private async send(command: OrderCommand, call: () => Promise<CommandAnswer>, finished: (error: unknown) => boolean): Promise<OrderSnapshot> {
+  /**
+   * Sends a command as an Update, carrying the order's receipt, appends the events it answers with,
+   * and acknowledges the append.
+   */
+  private async send(
+    command: OrderCommand,
+    call: (receipt?: AppendReceipt) => Promise<CommandAnswer>,
+    finished: (error: unknown) => boolean,
+  ): Promise<OrderSnapshot> {
     const offered = this.answerLog?.announce();
+    const taken = this.receipts.take(command.orderId);
     let answer: CommandAnswer;
     try {
-      answer = await this.policy.update(command.orderId, call);
+      answer = await this.policy.update(command.orderId, () => call(taken?.receipt));
     } catch (error) {
       offered?.();
+      if (taken) this.receipts.giveBack(command.orderId, taken);
       if (finished(error)) return this.answerFinished(command);
       throw translate(error);
     }
@@ -128,6 +140,15 @@ export class OrderGateway implements OrderCommands {
     offered?.();
     if (await appending) this.receipts.appended(order);
     return order;
+  }
+
+  /** A receipt for an order whose workflow has finished is not needed: nothing is left to deliver. */
+  private async sendReceipt(orderId: string, receipt: AppendReceipt): Promise<void> {
+    try {
+      await this.policy.bounded(() => this.workflows.sendReceipt(orderId, receipt));
+    } catch (error) {
+      if (!isFinished(error)) throw error;
+    }
   }
 
   private async signal(command: OrderCommand, call: () => Promise<void>, finished: (error: unknown) => boolean): Promise<AcceptedCommand> {

@@ -76,7 +76,7 @@ export class OrderWorkflows {
     return command.type === 'CancelOrder' ? handle.signal(messages.cancelOrderSignal, command) : handle.signal(messages.changeOrderStatusSignal, command);
   }
 
-  /** A receipt alone, for an order no command will follow. */
+  /** A receipt alone, for an order no command followed soon, or none will. */
   sendReceipt(orderId: string, receipt: AppendReceipt): Promise<void> {
     return this.handle(orderId).signal(messages.eventsAppendedSignal, receipt);
   }
