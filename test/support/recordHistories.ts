@@ -87,6 +87,8 @@ async function main(): Promise<void> {
   const gatewayWith = (paymentWindowMs?: number) =>
     new OrderGateway(env.client, { taskQueue: TASK_QUEUE, paymentWindowMs, answerLog: appendingTo(eventLog.writer) });
   const gateway = gatewayWith();
+  // As an API process killed before it appended: no receipt comes, so the workflow delivers.
+  const unappended = new OrderGateway(env.client, { taskQueue: TASK_QUEUE });
   const windowed = gatewayWith(PAYMENT_WINDOW_MS);
   const finished = (orderId: string) => env.client.workflow.getHandle(orderWorkflowId(orderId)).result();
   /** The run recorded of orders that continued as new: their first. */
@@ -99,10 +101,10 @@ async function main(): Promise<void> {
       for (const to of ['CONFIRMED', 'SHIPPED', 'DELIVERED'] as const) await gateway.changeStatus(status(orderId, to));
       await finished(orderId);
     },
-    // A create whose API process stopped before appending it (so no receipt comes), left alone past
-    // the delivery delay (the workflow delivers it), then a confirm and a cancel.
+    // A create no receipt covers, left alone past the delivery delay (the workflow delivers it), then
+    // a confirm and a cancel.
     'settled-then-cancelled': async (orderId) => {
-      await new OrderGateway(env.client, { taskQueue: TASK_QUEUE }).create(create(orderId));
+      await unappended.create(create(orderId));
       await sleep(SETTLE_MS);
       await gateway.changeStatus(status(orderId, 'CONFIRMED'));
       await gateway.cancel({ type: 'CancelOrder', commandId: randomUUID(), correlationId: 'recorded', orderId, reason: 'changed my mind' });
@@ -129,8 +131,8 @@ async function main(): Promise<void> {
     },
     // Rejected signals grow the history until the server suggests continue-as-new (the first run is recorded).
     'continued-as-new': async (orderId) => {
-      await gateway.create(create(orderId));
-      await gateway.changeStatus(status(orderId, 'CONFIRMED'));
+      await unappended.create(create(orderId));
+      await unappended.changeStatus(status(orderId, 'CONFIRMED'));
       const handle = env.client.workflow.getHandle(orderWorkflowId(orderId));
       const { runId } = await handle.describe();
       for (let i = 0; i < REJECTED_SIGNALS_BEFORE_CONTINUE_AS_NEW; i += 1) await handle.signal(changeOrderStatusSignal, status(orderId, 'DELIVERED'));
