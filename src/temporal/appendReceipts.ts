@@ -30,15 +30,15 @@ export interface AppendReceiptsOptions {
   holdMs?: number;
 }
 
-/** A receipt taken by a command, to give back if the command does not reach the workflow. */
-export interface TakenReceipt {
+/** A receipt waiting to be sent, or taken by a command that may give it back (see `giveBack`). */
+export interface HeldReceipt {
   receipt: AppendReceipt;
   since: number;
 }
 
 export class AppendReceipts {
   /** Per open order, the version through which this process appended its events, and since when. */
-  private readonly held = new Map<string, TakenReceipt>();
+  private readonly held = new Map<string, HeldReceipt>();
   private sweep: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly holdMs: number;
@@ -48,14 +48,14 @@ export class AppendReceipts {
   }
 
   /** Takes the order's receipt for a command to carry: it is no longer sent alone. */
-  take(orderId: string): TakenReceipt | undefined {
+  take(orderId: string): HeldReceipt | undefined {
     const taken = this.held.get(orderId);
     this.held.delete(orderId);
     return taken;
   }
 
   /** The command that took it did not reach the workflow: it is held again, as long as it was, unless a later one is. */
-  giveBack(orderId: string, taken: TakenReceipt): void {
+  giveBack(orderId: string, taken: HeldReceipt): void {
     const later = this.held.get(orderId);
     if (later && later.receipt.appendedThrough >= taken.receipt.appendedThrough) return;
     this.hold(orderId, taken);
@@ -86,8 +86,8 @@ export class AppendReceipts {
     clearTimeout(timer);
   }
 
-  private hold(orderId: string, taken: TakenReceipt): void {
-    this.held.set(orderId, taken);
+  private hold(orderId: string, receipt: HeldReceipt): void {
+    this.held.set(orderId, receipt);
     // A tick of a quarter of the hold sends each receipt at most a quarter late; it runs only while one is held.
     this.sweep ??= setInterval(() => this.sendQuiet(), this.holdMs / 4).unref();
   }
