@@ -234,8 +234,11 @@ describe('when its events reach the event log', () => {
     expect(eventsOf(command.orderId)).toEqual([]);
     await eventually(async () => (eventsOf(command.orderId).length === 2 ? true : undefined), 15_000, 'the delivery');
     expect(eventsOf(command.orderId).map((row) => row.event_type)).toEqual(['OrderCreated', 'OrderStatusChanged']);
-    // Recorded by the tasks that answered the commands, the events go with the task the timer wakes.
-    expect(deliveries(await historyEventTypes(client.workflow.getHandle(orderWorkflowId(command.orderId))))).toEqual({ local: 1, regular: 0 });
+    // Recorded by the tasks that answered the commands, the events go with the task the timer wakes:
+    // a local activity, whose marker is in the history once that task completes (after the write).
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    await eventually(async () => (deliveries(await historyEventTypes(handle)).local === 1 ? true : undefined), 5000, 'the delivery recorded');
+    expect(deliveries(await historyEventTypes(handle))).toEqual({ local: 1, regular: 0 });
   });
 
   it('are delivered by the regular activity, with its retries, when the local one fails', async () => {
