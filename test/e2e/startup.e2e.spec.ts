@@ -37,7 +37,10 @@ beforeAll(async () => {
 });
 
 afterEach(async () => {
-  for (const process of started.splice(0)) await process.stop('SIGKILL');
+  for (const child of started.splice(0)) await child.stop('SIGKILL');
+  // A test that failed before its service stopped leaves that service's dev server behind (a crash
+  // does, by design): the next test must not find it.
+  for (const pid of devServersUsing(devServerDbFile(dataDir))) process.kill(pid, 'SIGKILL');
 });
 
 const otherDirs: string[] = [];
@@ -166,6 +169,9 @@ describe('starting the service', () => {
       {},
     );
     started.push(other);
+    // Listening before the service looks: otherwise, on a loaded machine, the service finds the port
+    // free and starts its own.
+    await waitForPort(Number(env.TEMPORAL_DEV_PORT));
     const service = startService();
     await service.waitFor(/press Ctrl-C to stop/, 90_000);
     expect(service.output).toContain('reusing the Temporal server already listening');
