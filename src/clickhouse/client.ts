@@ -6,7 +6,7 @@ import { ClickHouseClient, createClient } from '@clickhouse/client';
 import type { Config } from '../config';
 import { ChdbPool } from './chdbPool';
 import { openEmbeddedEngine } from './embeddedEngine';
-import { ANALYST_SETTINGS, READER_SETTINGS, SessionSettings } from './sessionSettings';
+import { ANALYST_SETTINGS, READER_SETTINGS, SessionSettings, WRITER_SETTINGS } from './sessionSettings';
 
 export { embeddedClickHousePath } from './embeddedEngine';
 
@@ -55,7 +55,7 @@ function openServer(config: Config, url: string): ClickHouse {
       max_open_connections: maxOpenConnections,
       clickhouse_settings: Object.fromEntries(settings.map(([name, value]) => [name, String(value)])),
     });
-  const client = connect([], 32);
+  const client = connect(WRITER_SETTINGS, 32);
   const reader = connect(READER_SETTINGS, 32);
   const analyst = createClient({
     url,
@@ -93,7 +93,7 @@ async function openEmbedded(config: Config): Promise<ClickHouse> {
     createClient({ connection: new ChdbPool(size, (tag) => engine.openSession([['log_comment', tag], ...settings], database), engine.control) } as Parameters<
       typeof createClient
     >[0]);
-  const client = pooled(EMBEDDED_SESSIONS.client, []);
+  const client = pooled(EMBEDDED_SESSIONS.client, WRITER_SETTINGS);
   const reader = pooled(EMBEDDED_SESSIONS.reader, READER_SETTINGS);
   const analyst = pooled(EMBEDDED_SESSIONS.analyst, ANALYST_SETTINGS, config.clickhouseDatabase);
   return {

@@ -19,6 +19,13 @@ export const ANALYST_LIMITS = {
 } as const;
 
 /**
+ * Reads and writes of the service itself: an insert into the event log feeds each read model's
+ * materialized view side by side rather than one after another, so that a command alone waits for
+ * its slowest part, not for the sum of them (docs/decisions/0065).
+ */
+export const WRITER_SETTINGS: SessionSettings = [['parallel_view_processing', 1]];
+
+/**
  * The API's reads: `readonly = 2` refuses every write and DDL; the limits stop a query long before a
  * client would give up on it.
  */
