@@ -19,9 +19,9 @@ export const ANALYST_LIMITS = {
 } as const;
 
 /**
- * Reads and writes of the service itself: an insert into the event log feeds each read model's
- * materialized view side by side rather than one after another, so that a command alone waits for
- * its slowest part, not for the sum of them (docs/decisions/0065).
+ * The service's own statements (the event log's inserts, the schema, rebuilds): an insert into the
+ * log feeds the read models' materialized views side by side rather than one after another, so a
+ * command alone waits for less than the sum of its parts (docs/decisions/0065).
  */
 export const WRITER_SETTINGS: SessionSettings = [['parallel_view_processing', 1]];
 
