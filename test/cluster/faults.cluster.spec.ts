@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { CommandLoad, checkInvariants, describeRun, LedgerEntry } from '../support/load';
+import { CommandLoad, checkInvariants, expectNothingLostOrDoubled, LedgerEntry } from '../support/load';
 import { OrdersOnCluster, startOrdersOnCluster } from '../support/ordersOnCluster';
 import { Background } from '../support/processes';
 import { eventually } from '../support/stack';
@@ -48,10 +48,7 @@ async function underLoad(name: string, fault: (load: CommandLoad) => Promise<voi
   }
   for (const [orderId, entry] of load.ledger) ledger.set(orderId, entry);
   const report = await checkInvariants(cluster.apiUrl(), ledger, cluster.queryLog, { database: 'orders' });
-  console.log(`${describeRun(`${name}, on a Temporal cluster`, load.figures, report, 1)}; checked over every order so far`);
-  expect(load.figures.unexpected).toEqual([]);
-  expect(report.problems).toEqual([]);
-  expect({ lost: report.lost, doubled: report.doubled }).toEqual({ lost: 0, doubled: 0 });
+  expectNothingLostOrDoubled(`${name}, on a Temporal cluster`, load.figures, report, 1, '; checked over every order so far');
 }
 
 it('loses and doubles nothing when a worker is SIGKILLed and started again', async () => {

@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config';
 import { projectRoot } from '../../src/paths';
 import { devServerDbFile, devServersUsing } from '../../src/temporal/devServer';
 import { useApiKey } from '../support/http';
-import { CommandLoad, checkInvariants, describeRun } from '../support/load';
+import { CommandLoad, checkInvariants, expectNothingLostOrDoubled, logQueryThrough } from '../support/load';
 import { Background } from '../support/processes';
 import { freePort, TEST_KEYS, temporalCli, tempDir } from '../support/stack';
 
@@ -82,17 +82,14 @@ it(
         if (service && !service.exited) await service.stop('SIGTERM', 60_000);
         const ch = await openClickHouse(loadConfig(env));
         try {
-          return await (await ch.client.query({ query, query_params: params, format: 'JSONEachRow' })).json();
+          return await logQueryThrough(ch.client)(query, params);
         } finally {
           await ch.close();
         }
       },
       { database: 'orders' },
     );
-    console.log(describeRun('embedded service SIGKILL', load.figures, report, CRASHES));
-    expect(load.figures.unexpected).toEqual([]);
-    expect(report.problems).toEqual([]);
-    expect({ lost: report.lost, doubled: report.doubled }).toEqual({ lost: 0, doubled: 0 });
+    expectNothingLostOrDoubled('embedded service SIGKILL', load.figures, report, CRASHES);
     expect(load.figures.resent).toBeGreaterThan(0);
   },
   SOAK ? 1_800_000 : 300_000,

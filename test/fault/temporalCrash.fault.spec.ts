@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { devServerDbFile, devServersUsing } from '../../src/temporal/devServer';
 import { call } from '../support/http';
-import { CommandLoad, checkInvariants, describeRun } from '../support/load';
+import { CommandLoad, checkInvariants, expectNothingLostOrDoubled, logQueryThrough } from '../support/load';
 import { startTestStack, TestStack } from '../support/stack';
 
 const SOAK = process.env.SOAK === '1';
@@ -69,16 +69,8 @@ it(
     // Checked with the load's orders: the statistics count every order of this stack.
     load.adopt({ orderId: confirmed, totalCents: 350, acknowledged: ['PENDING', 'CONFIRMED', 'SHIPPED'] });
 
-    const report = await checkInvariants(
-      stack.apiUrl,
-      load.ledger,
-      async (query, params) => (await stack.ch.client.query({ query, query_params: params, format: 'JSONEachRow' })).json(),
-      { database: stack.ch.database },
-    );
-    console.log(describeRun('Temporal server SIGKILL', load.figures, report, CRASHES));
-    expect(load.figures.unexpected).toEqual([]);
-    expect(report.problems).toEqual([]);
-    expect({ lost: report.lost, doubled: report.doubled }).toEqual({ lost: 0, doubled: 0 });
+    const report = await checkInvariants(stack.apiUrl, load.ledger, logQueryThrough(stack.ch.client), { database: stack.ch.database });
+    expectNothingLostOrDoubled('Temporal server SIGKILL', load.figures, report, CRASHES);
     expect(load.figures.resent).toBeGreaterThan(0);
   },
   SOAK ? 900_000 : 300_000,

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createClient } from '@clickhouse/client';
-import { CommandLoad, checkInvariants, describeRun } from '../support/load';
+import { CommandLoad, checkInvariants, expectNothingLostOrDoubled, logQueryThrough } from '../support/load';
 import { ScaledOut, startScaledOut } from '../support/scaledOut';
 import { call } from '../support/http';
 import { TEST_KEYS } from '../support/stack';
@@ -61,16 +61,8 @@ it(
     const { clickhouse } = cluster;
     const direct = createClient({ url: clickhouse.url, username: clickhouse.user, password: clickhouse.password });
     try {
-      const report = await checkInvariants(
-        cluster.apiUrl,
-        load.ledger,
-        async (query, params) => (await direct.query({ query, query_params: params, format: 'JSONEachRow' })).json(),
-        { database: 'orders' },
-      );
-      console.log(describeRun('worker SIGKILL, scaled out', load.figures, report, CRASHES));
-      expect(load.figures.unexpected).toEqual([]);
-      expect(report.problems).toEqual([]);
-      expect({ lost: report.lost, doubled: report.doubled }).toEqual({ lost: 0, doubled: 0 });
+      const report = await checkInvariants(cluster.apiUrl, load.ledger, logQueryThrough(direct), { database: 'orders' });
+      expectNothingLostOrDoubled('worker SIGKILL, scaled out', load.figures, report, CRASHES);
       // Neither process ever printed a credential, through crashes and restarts included.
       for (const child of cluster.processes) {
         expect(child.output).toContain('press Ctrl-C to stop');

@@ -7,6 +7,7 @@
  * until it gets a definite answer, so the ledger knows exactly which commands were acknowledged.
  */
 import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { call } from './http';
 
 export interface LedgerEntry {
@@ -158,6 +159,11 @@ export interface InvariantReport {
  */
 export type LogQuery = <T>(sql: string, params?: Record<string, unknown>) => Promise<T[]>;
 
+/** The log read through a ClickHouse client, as checkInvariants reads it. */
+export function logQueryThrough(client: ClickHouseClient): LogQuery {
+  return async <T>(query: string, params?: Record<string, unknown>) => (await client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();
+}
+
 /**
  * Checks, for every order of the ledger: its write model holds exactly the acknowledged commands;
  * its read model converges to the write model; its log has versions 1..n, one event each, and no
@@ -261,8 +267,19 @@ function sortKeys(value: Record<string, unknown>): Record<string, unknown> {
   );
 }
 
+/**
+ * What every fault run must end with: it prints what it proved (`describeRun`, then `detail`), and
+ * no command the state machine allows was refused, no invariant broke, nothing was lost or doubled.
+ */
+export function expectNothingLostOrDoubled(name: string, figures: LoadFigures, report: InvariantReport, faults: number, detail = ''): void {
+  console.log(describeRun(name, figures, report, faults) + detail);
+  expect(figures.unexpected).toEqual([]);
+  expect(report.problems).toEqual([]);
+  expect({ lost: report.lost, doubled: report.doubled }).toEqual({ lost: 0, doubled: 0 });
+}
+
 /** The line a fault test prints, so a run shows what it proved. */
-export function describeRun(name: string, figures: LoadFigures, report: InvariantReport, crashes: number): string {
+function describeRun(name: string, figures: LoadFigures, report: InvariantReport, crashes: number): string {
   return (
     `${name}: ${figures.sent} commands sent, ${report.acknowledged} acknowledged over ${report.orders} orders, ` +
     `${figures.resent} resent after an unknown outcome, ${crashes} faults injected; lost ${report.lost}, doubled ${report.doubled} ` +

@@ -10,7 +10,7 @@ import { createClient } from '@clickhouse/client';
 import { Client, Connection } from '@temporalio/client';
 import { ClickHouseHttp, serveClickHouseOverHttp } from './clickhouseHttp';
 import { call, useApiKey } from './http';
-import type { LogQuery } from './load';
+import { logQueryThrough, type LogQuery } from './load';
 import { Background } from './processes';
 import { launchRole, Role, serviceEnvironment } from './serviceProcesses';
 import { eventually, freePort, TEST_KEYS, temporalCli, tempDir } from './stack';
@@ -98,7 +98,7 @@ export async function startOrdersOnCluster(options: { namespace?: string } = {})
       const connection = await Connection.connect({ address: temporal.address });
       return { client: new Client({ connection, namespace }), close: () => connection.close() };
     },
-    queryLog: async (query, params) => (await direct.query({ query, query_params: params, format: 'JSONEachRow' })).json(),
+    queryLog: logQueryThrough(direct),
     async stop() {
       for (const child of processes) await child.stop('SIGKILL');
       await direct.close();
