@@ -100,6 +100,9 @@ export const SETTINGS = z
     EVENT_LOG_BATCH_INTERVAL_MS: integer(0, 10_000).default(250).describe('the least time between two inserts into the event log'),
     WORKER_ACTIVITY_SLOTS: integer(1, 10_000).default(2000).describe('deliveries a worker runs at once'),
     PENDING_ORDER_TIMEOUT: duration().optional().describe('how long an order may stay PENDING before its workflow cancels it; unset: for ever'),
+    HEAP_GROWTH_PERCENT: integer(0, 300)
+      .default(50)
+      .describe("how far each of the process's JavaScript heaps may grow past what its last full collection kept; 0: as V8 chooses (up to 300)"),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).default('info').describe('log level'),
     METRICS_PORT: port().optional().describe('a /metrics page on this port, for a process without the API'),
     TEMPORAL_METRICS_ADDRESS: hostPort('0.0.0.0:9465').optional().describe("host:port of the Temporal SDK's Prometheus exporter"),
@@ -153,6 +156,7 @@ function toConfig(settings: Settings, temporal: TemporalSettings, cwd: string) {
     clickhouseAnalystPassword: settings.CLICKHOUSE_ANALYST_PASSWORD,
     clickhouseDatabase: settings.CLICKHOUSE_DATABASE,
     clickhouseCluster: settings.CLICKHOUSE_CLUSTER,
+    heapGrowthPercent: settings.HEAP_GROWTH_PERCENT,
     logLevel: settings.LOG_LEVEL,
     metricsPort: settings.METRICS_PORT,
     temporalMetricsAddress: settings.TEMPORAL_METRICS_ADDRESS,

@@ -54,6 +54,7 @@ describe('when nothing is set', () => {
       apiKeys: undefined,
       rateLimitRps: 50,
       workerActivitySlots: 2000,
+      heapGrowthPercent: 50,
     });
   });
 
@@ -70,6 +71,7 @@ describe('when settings are bad', () => {
         TEMPORAL_DEV_PORT: '0',
         RATE_LIMIT_RPS: '-1',
         LOG_LEVEL: 'loud',
+        HEAP_GROWTH_PERCENT: '400',
         TEMPORAL_UI_URL: 'ftp://ui',
         TEMPORAL_METRICS_ADDRESS: '9465',
         CLICKHOUSE_DATABASE: 'orders; DROP',
@@ -83,6 +85,7 @@ describe('when settings are bad', () => {
       'API_KEYS entry 1: a secret must be at least 16 characters',
       'API_KEYS entry 2: role "boss" is not one of read, write, admin',
       'RATE_LIMIT_RPS="-1": must be an integer from 0 to 1000000',
+      'HEAP_GROWTH_PERCENT="400": must be an integer from 0 to 300',
       'LOG_LEVEL="loud": must be one of debug, info, warn, error',
       'TEMPORAL_METRICS_ADDRESS="9465": must be host:port, e.g. 0.0.0.0:9465',
     ]);
