@@ -25,6 +25,13 @@ const checked = (isValid: (raw: string) => boolean, must: string) => text().refi
 const wholeNumber = (what: string, lowest: number, highest: number) =>
   checked((raw) => /^\d+$/.test(raw) && Number(raw) >= lowest && Number(raw) <= highest, `must be ${what} from ${lowest} to ${highest}`).transform(Number);
 
+/** 0, which hands the choice to what is behind the setting (`zero` says what), or an integer within bounds. */
+const zeroOrInteger = (lowest: number, highest: number, zero: string) =>
+  checked(
+    (raw) => /^\d+$/.test(raw) && (Number(raw) === 0 || (Number(raw) >= lowest && Number(raw) <= highest)),
+    `must be 0 (${zero}) or an integer from ${lowest} to ${highest}`,
+  ).transform(Number);
+
 const port = (lowest = 1) => wholeNumber('a port number', lowest, 65535);
 
 const integer = (lowest: number, highest: number) => wholeNumber('an integer', lowest, highest);
@@ -100,9 +107,9 @@ export const SETTINGS = z
     EVENT_LOG_BATCH_INTERVAL_MS: integer(0, 10_000).default(250).describe('the least time between two inserts into the event log'),
     WORKER_ACTIVITY_SLOTS: integer(1, 10_000).default(2000).describe('deliveries a worker runs at once'),
     PENDING_ORDER_TIMEOUT: duration().optional().describe('how long an order may stay PENDING before its workflow cancels it; unset: for ever'),
-    HEAP_GROWTH_PERCENT: integer(0, 300)
+    HEAP_GROWTH_PERCENT: zeroOrInteger(10, 300, "V8's own choice")
       .default(50)
-      .describe("how far each of the process's JavaScript heaps may grow past what its last full collection kept; 0: as V8 chooses (up to 300)"),
+      .describe("how far each JavaScript heap of the process may grow past what its last full collection kept, in percent; 0: V8's own choice"),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error'], { error: 'must be one of debug, info, warn, error' }).default('info').describe('log level'),
     METRICS_PORT: port().optional().describe('a /metrics page on this port, for a process without the API'),
     TEMPORAL_METRICS_ADDRESS: hostPort('0.0.0.0:9465').optional().describe("host:port of the Temporal SDK's Prometheus exporter"),

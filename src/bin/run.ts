@@ -1,5 +1,5 @@
 /**
- * The process edge shared by the three entry points: reads the configuration, starts the roles,
+ * The process edge every entry point goes through: reads the configuration, starts the roles,
  * prints where to go, and on SIGINT/SIGTERM stops everything it started.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -20,7 +20,7 @@ const SHUTDOWN_DEADLINE_MS = 30_000;
 /** `seams`: what a tool running the service from an entry point of its own plugs in (bench/service.ts). */
 export async function run(roles: Roles, mode: Mode, seams?: Seams): Promise<void> {
   const config = configOrExit();
-  holdHeapsNearWhatTheyKeep(config.heapGrowthPercent);
+  setHeapGrowth(config.heapGrowthPercent);
   if (mode === 'scaled-out') requireSharedServers(config, roles);
   const log = createLogger(config.logLevel, { pretty: Boolean(process.stdout.isTTY) && !process.env.CI });
   const say = (message: string) => log.info(message);
@@ -34,16 +34,13 @@ export async function run(roles: Roles, mode: Mode, seams?: Seams): Promise<void
 }
 
 /**
- * Left to itself, V8 lets a heap grow to four times what its last full collection kept while
- * collections are cheap, and under load the requests' garbage lives about a second: the main
- * thread's heap reached 213 MiB around some 55 it kept, and the workflow threads' grew alike. The
- * embedded database shares this process's memory, so each heap is held within `percent` of what it
- * keeps, for more frequent full collections (docs/decisions/0066-heaps-held-near-what-they-keep.md).
- * V8's flags are the process's and each heap reads this one whenever it sets its next limit, so it
- * is set here, before any worker thread starts.
+ * How far each JavaScript heap of the process (the main thread's, every worker thread's) may grow
+ * past what its last full collection kept, in place of V8's own choice of up to four times, which
+ * under load lets the heaps fill with garbage (docs/decisions/0066). V8's flags are the process's,
+ * so one call where every entry point starts covers every heap; 0 leaves V8's choice alone.
  */
-function holdHeapsNearWhatTheyKeep(percent: number): void {
-  setFlagsFromString(`--heap-growing-percent=${percent}`);
+function setHeapGrowth(percent: number): void {
+  if (percent > 0) setFlagsFromString(`--heap-growing-percent=${percent}`);
 }
 
 /** The configuration, or its problems on stderr and exit code 2. */
