@@ -22,13 +22,15 @@ const text = () => z.string().trim();
 /** A value that must pass `isValid`; `must` says what it takes, after the variable and its value. */
 const checked = (isValid: (raw: string) => boolean, must: string) => text().refine(isValid, { error: must });
 
+const isWholeNumberIn = (raw: string, lowest: number, highest: number) => /^\d+$/.test(raw) && Number(raw) >= lowest && Number(raw) <= highest;
+
 const wholeNumber = (what: string, lowest: number, highest: number) =>
-  checked((raw) => /^\d+$/.test(raw) && Number(raw) >= lowest && Number(raw) <= highest, `must be ${what} from ${lowest} to ${highest}`).transform(Number);
+  checked((raw) => isWholeNumberIn(raw, lowest, highest), `must be ${what} from ${lowest} to ${highest}`).transform(Number);
 
 /** 0, which hands the choice to what is behind the setting (`zero` says what), or an integer within bounds. */
 const zeroOrInteger = (lowest: number, highest: number, zero: string) =>
   checked(
-    (raw) => /^\d+$/.test(raw) && (Number(raw) === 0 || (Number(raw) >= lowest && Number(raw) <= highest)),
+    (raw) => isWholeNumberIn(raw, 0, 0) || isWholeNumberIn(raw, lowest, highest),
     `must be 0 (${zero}) or an integer from ${lowest} to ${highest}`,
   ).transform(Number);
 
