@@ -164,12 +164,58 @@ async function readModelsReached(ch: ClickHouse, rows: EventRow[]) {
 
 /**
  * The default most rows in one insert, about 80 ms of chDB's time here. A backlog (every activity
- * slot delivering at once: 2,000 deliveries of up to 4 events) then fills two batches that take
- * turns: while one is written, the callers the other's insert answered come back with their next
- * events, which are asked about, so the inserts run back to back. A batch with room for all 8,000
- * rows would make each insert wait for its callers' work in between.
+ * slot delivering at once: 2,000 deliveries of up to 4 events) then fills two batches, written side
+ * by side: when one ends, its callers come back with their next events, which are asked about
+ * while the other is written. A batch with room for all 8,000 rows would make each insert wait for
+ * its callers' work in between.
  */
 const MAX_BATCH_ROWS = 4000;
+
+/** Batches written side by side at most; see `drain`. */
+const WRITES_AT_ONCE = 2;
+
+interface Write {
+  /** The orders whose events the batch holds. */
+  orders: Set<string>;
+  /** Settles (never rejects) with the ids the batch wrote, none if it failed. */
+  done: Promise<Set<string>>;
+}
+
+/** The batches being written. */
+class WritesInFlight {
+  private readonly writes = new Set<Write>();
+
+  get count(): number {
+    return this.writes.size;
+  }
+
+  add(orders: Set<string>, done: Promise<Set<string>>): void {
+    const write = { orders, done };
+    this.writes.add(write);
+    // Registered before anyone waits on `done`, so a write has left the set when they resume.
+    void done.then(() => this.writes.delete(write));
+  }
+
+  /** Until one of them ends; only while there is one. */
+  oneEnds(): Promise<unknown> {
+    return Promise.race([...this.writes].map((write) => write.done));
+  }
+
+  holdsAnyOf(orders: Set<string>): boolean {
+    return [...this.writes].some((write) => [...orders].some((order) => write.orders.has(order)));
+  }
+
+  now(): Write[] {
+    return [...this.writes];
+  }
+
+  /** The ids written by those of `writes` that have ended. */
+  async writtenByEnded(writes: Write[]): Promise<Set<string>> {
+    const written = new Set<string>();
+    for (const write of writes) if (!this.writes.has(write)) for (const id of await write.done) written.add(id);
+    return written;
+  }
+}
 
 interface Pending {
   rows: EventRow[];
@@ -212,9 +258,10 @@ export interface EventLogWriterOptions {
  *
  * The same event can be offered twice (by the API and by its workflow, or by a retry). Each batch
  * first asks which of its events are fully in (the log and every read model) and writes only the
- * others. Writes run one after another, and each batch is checked against the write before it
- * (see drain), so within a process an event is written once. Across processes two offers can
- * still cross; the log's engine then merges the copies, and every read model ignores a second copy.
+ * others. A batch is written beside no other that holds one of its orders, and is checked against
+ * every write that ended after its ask began (see drain), so within a process an event is written
+ * once. Across processes two offers can still cross; the log's engine then merges the copies, and
+ * every read model ignores a second copy.
  */
 export class EventLogWriter {
   private queue: Pending[] = [];
@@ -301,22 +348,22 @@ export class EventLogWriter {
   }
 
   /**
-   * Batches go through two steps, asking which of their events are in and writing the others, and
-   * the first step of one batch runs while the one before writes: the ask costs ClickHouse a point
-   * lookup, the write a part per table, and neither waits for the other. Writes stay one at a time,
-   * and what a batch asked about while the one before was writing is checked against what that
-   * one wrote, so within a process an event is still written once.
+   * Batches go through two steps, asking which of their events are in and writing the others. The
+   * ask of one batch runs while the batches before are written, and up to `WRITES_AT_ONCE` batches
+   * are written side by side: one insert at a time leaves the engine's threads idle part of the
+   * time, which a second one fills. A batch is never written beside one that holds an event of the
+   * same order, so an order's events still go in one insert after another, and what a batch asked
+   * about while others were writing is checked against what they wrote: within a process an event
+   * is still written once.
    */
   private async drain(): Promise<void> {
-    /** The batch being written: settles (never rejects) with the ids it wrote, none if it failed. */
-    let writing: Promise<Set<string>> | undefined;
+    const writing = new WritesInFlight();
     try {
       for (;;) {
         if (this.queue.length === 0) {
-          if (!writing) break;
-          // Until the write ends or more events arrive to be asked about meanwhile.
-          const arrival = this.untilArrival();
-          if (await Promise.race([writing.then(() => true), arrival.then(() => false)])) writing = undefined;
+          if (writing.count === 0) break;
+          // Until a write ends or more events arrive to be asked about meanwhile.
+          await Promise.race([writing.oneEnds(), this.untilArrival()]);
           this.wake?.();
           continue;
         }
@@ -327,20 +374,24 @@ export class EventLogWriter {
         const started = (this.lastStarted = Date.now());
         const batch = this.takeBatch();
         const offered = batch.flatMap((pending) => pending.rows);
-        const asked = this.inLog(offered).then(
+        const orders = new Set(offered.map((row) => row.order_id));
+        const unseen = writing.now();
+        const answer = await this.inLog(offered).then(
           (present) => ({ present }),
           (error: unknown) => ({ error }),
         );
-        const writtenBefore = (await writing) ?? new Set<string>();
-        const answer = await asked;
         if ('error' in answer) {
           this.fail(batch, offered, started, answer.error);
-          writing = undefined;
           continue;
         }
+        while (writing.count >= WRITES_AT_ONCE || writing.holdsAnyOf(orders)) await writing.oneEnds();
+        // Writes still going hold none of this batch's orders; those that ended since the ask began, it did not see.
         const present = answer.present;
-        for (const id of writtenBefore) present.add(id);
-        writing = this.writeBatch(batch, present, started);
+        for (const id of await writing.writtenByEnded(unseen)) present.add(id);
+        writing.add(orders, this.writeBatch(batch, present, started));
+        // The next batch is taken once it could be written: taken sooner, it would hold only the few
+        // callers back so far, and the others would wait a whole insert for the one after.
+        while (writing.count >= WRITES_AT_ONCE) await writing.oneEnds();
       }
     } finally {
       this.flushing = undefined;

@@ -24,6 +24,22 @@ function created(orderId: string): RecordedEvent[] {
   ).map((event) => recorded(event, evolve(undefined, event)));
 }
 
+/** An order's events through its status changes. */
+function lifecycle(orderId: string, ...statuses: Array<'CONFIRMED' | 'SHIPPED'>): RecordedEvent[] {
+  const events = created(orderId);
+  let state = evolve(undefined, events[0].event);
+  for (const [index, to] of statuses.entries()) {
+    const [event] = decide(
+      state,
+      { type: 'ChangeOrderStatus', commandId: `s-${index}`, correlationId: 'r', orderId, status: to },
+      new Date('2026-01-01T00:00:01Z'),
+    );
+    state = evolve(state, event);
+    events.push(recorded(event, state));
+  }
+  return events;
+}
+
 /** A stand-in for ClickHouse whose inserts finish only when the test says so. */
 function controllableSink() {
   const inserts: Array<{ rows: EventRow[]; finish: (error?: Error) => void }> = [];
@@ -74,12 +90,10 @@ describe('the event log writer', () => {
     await tick();
     const waiting = ['b', 'c', 'd'].map((id) => writer.append(created(id)));
     await tick();
-    expect(sink.inserts).toHaveLength(1);
-    sink.inserts[0].finish();
-    await first;
-    await tick();
     expect(sink.inserts).toHaveLength(2);
     expect(sink.inserts[1].rows.map((row) => row.order_id)).toEqual(['b', 'c', 'd']);
+    sink.inserts[0].finish();
+    await first;
     expect(await settled(waiting[0])).toBe('pending');
     sink.inserts[1].finish();
     await Promise.all(waiting);
@@ -181,17 +195,40 @@ describe('the event log writer', () => {
     await tick();
     const second = writer.append(created(secondOrder));
     await tick();
-    return { sink, first, second };
+    return { sink, writer, first, second };
   }
 
-  it('asks about the next batch while the one before is written, and writes one batch at a time', async () => {
-    const { sink, first, second } = await secondOfferDuringFirstInsert('b');
+  it('writes a batch of other orders beside the one being written, and takes a third only when one ends', async () => {
+    const { sink, writer, first, second } = await secondOfferDuringFirstInsert('b');
     expect(sink.asked).toEqual([['a:1'], ['b:1']]);
+    expect(sink.inserts.map((insert) => insert.rows.map((row) => row.event_id))).toEqual([['a:1'], ['b:1']]);
+    const third = writer.append(created('c'));
+    await tick();
+    expect(sink.asked).toHaveLength(2);
+    sink.inserts[1].finish();
+    await expect(second).resolves.toBe(1);
+    await tick();
+    expect(sink.inserts.map((insert) => insert.rows.map((row) => row.event_id))).toEqual([['a:1'], ['b:1'], ['c:1']]);
+    expect(await settled(first)).toBe('pending');
+    sink.inserts[0].finish();
+    sink.inserts[2].finish();
+    await expect(Promise.all([first, third])).resolves.toEqual([1, 1]);
+  });
+
+  it('writes an order’s next events only once the insert holding its earlier ones has ended', async () => {
+    const sink = controllableSink();
+    const writer = new EventLogWriter(sink.write, sink.inLog);
+    const [create, confirm] = lifecycle('a', 'CONFIRMED');
+    const first = writer.append([create]);
+    await tick();
+    const second = writer.append([confirm]);
+    await tick();
+    expect(sink.asked).toEqual([['a:1'], ['a:2']]);
     expect(sink.inserts).toHaveLength(1);
     sink.inserts[0].finish();
     await expect(first).resolves.toBe(1);
     await tick();
-    expect(sink.inserts.map((insert) => insert.rows.map((row) => row.event_id))).toEqual([['a:1'], ['b:1']]);
+    expect(sink.inserts.map((insert) => insert.rows.map((row) => row.event_id))).toEqual([['a:1'], ['a:2']]);
     sink.inserts[1].finish();
     await expect(second).resolves.toBe(1);
   });
@@ -328,22 +365,6 @@ describe('the event log writer', () => {
         kept.push(...rows.map((row) => row.event_id));
       };
       return { inserts, kept, writer: new EventLogWriter(write, async () => new Set<string>()) };
-    }
-
-    /** An order's events through its status changes. */
-    function lifecycle(orderId: string, ...statuses: Array<'CONFIRMED' | 'SHIPPED'>): RecordedEvent[] {
-      const events = created(orderId);
-      let state = evolve(undefined, events[0].event);
-      for (const [index, to] of statuses.entries()) {
-        const [event] = decide(
-          state,
-          { type: 'ChangeOrderStatus', commandId: `s-${index}`, correlationId: 'r', orderId, status: to },
-          new Date('2026-01-01T00:00:01Z'),
-        );
-        state = evolve(state, event);
-        events.push(recorded(event, state));
-      }
-      return events;
     }
 
     it("writes the other callers' events, and tells the one whose event it refused which and why", async () => {
