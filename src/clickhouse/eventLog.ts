@@ -8,6 +8,7 @@ import type { ClickHouse } from './client';
 import type { OrderEvent, RecordedEvent } from '../domain/order';
 import { toDecimalString } from '../domain/money';
 import { EventRefusedError, isRefusal, refusalReason } from './refusal';
+import { WritesInFlight } from './writesInFlight';
 
 export interface EventRow {
   event_id: string;
@@ -174,49 +175,6 @@ const MAX_BATCH_ROWS = 4000;
 /** Batches written side by side at most; see `drain`. */
 const WRITES_AT_ONCE = 2;
 
-interface Write {
-  /** The orders whose events the batch holds. */
-  orders: Set<string>;
-  /** Settles (never rejects) with the ids the batch wrote, none if it failed. */
-  done: Promise<Set<string>>;
-}
-
-/** The batches being written. */
-class WritesInFlight {
-  private readonly writes = new Set<Write>();
-
-  get count(): number {
-    return this.writes.size;
-  }
-
-  add(orders: Set<string>, done: Promise<Set<string>>): void {
-    const write = { orders, done };
-    this.writes.add(write);
-    // Registered before anyone waits on `done`, so a write has left the set when they resume.
-    void done.then(() => this.writes.delete(write));
-  }
-
-  /** Until one of them ends; only while there is one. */
-  oneEnds(): Promise<unknown> {
-    return Promise.race([...this.writes].map((write) => write.done));
-  }
-
-  holdsAnyOf(orders: Set<string>): boolean {
-    return [...this.writes].some((write) => [...orders].some((order) => write.orders.has(order)));
-  }
-
-  now(): Write[] {
-    return [...this.writes];
-  }
-
-  /** The ids written by those of `writes` that have ended. */
-  async writtenByEnded(writes: Write[]): Promise<Set<string>> {
-    const written = new Set<string>();
-    for (const write of writes) if (!this.writes.has(write)) for (const id of await write.done) written.add(id);
-    return written;
-  }
-}
-
 interface Pending {
   rows: EventRow[];
   resolve: (written: number) => void;
@@ -375,7 +333,7 @@ export class EventLogWriter {
         const batch = this.takeBatch();
         const offered = batch.flatMap((pending) => pending.rows);
         const orders = new Set(offered.map((row) => row.order_id));
-        const unseen = writing.now();
+        const writingWhenAsked = writing.current();
         const answer = await this.inLog(offered).then(
           (present) => ({ present }),
           (error: unknown) => ({ error }),
@@ -384,10 +342,11 @@ export class EventLogWriter {
           this.fail(batch, offered, started, answer.error);
           continue;
         }
-        while (writing.count >= WRITES_AT_ONCE || writing.holdsAnyOf(orders)) await writing.oneEnds();
-        // Writes still going hold none of this batch's orders; those that ended since the ask began, it did not see.
+        while (writing.holdsAnyOf(orders)) await writing.oneEnds();
+        // The ask did not see what the writes then in flight wrote. Those that have ended are added;
+        // those still going hold none of this batch's orders, so none of its events.
         const present = answer.present;
-        for (const id of await writing.writtenByEnded(unseen)) present.add(id);
+        for (const id of await writing.writtenByEnded(writingWhenAsked)) present.add(id);
         writing.add(orders, this.writeBatch(batch, present, started));
         // The next batch is taken once it could be written: taken sooner, it would hold only the few
         // callers back so far, and the others would wait a whole insert for the one after.

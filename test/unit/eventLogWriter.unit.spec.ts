@@ -40,8 +40,11 @@ function lifecycle(orderId: string, ...statuses: Array<'CONFIRMED' | 'SHIPPED'>)
   return events;
 }
 
-/** A stand-in for ClickHouse whose inserts finish only when the test says so. */
-function controllableSink() {
+/**
+ * A stand-in for ClickHouse whose inserts finish only when the test says so; with `asksByHand`, its
+ * lookups too (each answers as the log stood when it was asked).
+ */
+function controllableSink({ asksByHand = false } = {}) {
   const inserts: Array<{ rows: EventRow[]; finish: (error?: Error) => void }> = [];
   const logged = new Set<string>();
   const write = (rows: EventRow[]) =>
@@ -57,11 +60,15 @@ function controllableSink() {
     );
   /** The events of each lookup, in the order they were asked about. */
   const asked: string[][] = [];
+  const answers: Array<() => void> = [];
   const inLog = (rows: EventRow[]) => {
     asked.push(rows.map((row) => row.event_id));
-    return Promise.resolve(new Set(rows.map((row) => row.event_id).filter((id) => logged.has(id))));
+    const present = new Set(rows.map((row) => row.event_id).filter((id) => logged.has(id)));
+    return asksByHand ? new Promise<Set<string>>((resolve) => answers.push(() => resolve(present))) : Promise.resolve(present);
   };
-  return { inserts, asked, write, inLog };
+  /** Answers the lookups asked so far. */
+  const answerAsks = () => answers.splice(0).forEach((answer) => answer());
+  return { inserts, asked, write, inLog, answerAsks };
 }
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -242,6 +249,44 @@ describe('the event log writer', () => {
     await tick();
     expect(sink.inserts).toHaveLength(1);
     await expect(second).resolves.toBe(0);
+  });
+
+  it('does not write an event again that a write ending during its lookup wrote', async () => {
+    const sink = controllableSink({ asksByHand: true });
+    const writer = new EventLogWriter(sink.write, sink.inLog);
+    const first = writer.append(created('a'));
+    await tick();
+    sink.answerAsks();
+    await tick();
+    expect(sink.inserts).toHaveLength(1);
+    // The workflow's delivery of the same event: its lookup begins before the first insert ends, and answers after.
+    const second = writer.append(created('a'));
+    await tick();
+    expect(sink.asked).toEqual([['a:1'], ['a:1']]);
+    sink.inserts[0].finish();
+    await expect(first).resolves.toBe(1);
+    sink.answerAsks();
+    await tick();
+    expect(sink.inserts).toHaveLength(1);
+    await expect(second).resolves.toBe(0);
+  });
+
+  it('holds a batch of several orders while any one of them is being written', async () => {
+    const sink = controllableSink();
+    const writer = new EventLogWriter(sink.write, sink.inLog);
+    const [create, confirm] = lifecycle('a', 'CONFIRMED');
+    const first = writer.append([create]);
+    await tick();
+    const others = [writer.append(created('x')), writer.append([confirm])];
+    await tick();
+    expect(sink.asked).toEqual([['a:1'], ['x:1', 'a:2']]);
+    expect(sink.inserts).toHaveLength(1);
+    sink.inserts[0].finish();
+    await expect(first).resolves.toBe(1);
+    await tick();
+    expect(sink.inserts.map((insert) => insert.rows.map((row) => row.event_id))).toEqual([['a:1'], ['x:1', 'a:2']]);
+    sink.inserts[1].finish();
+    await expect(Promise.all(others)).resolves.toEqual([1, 1]);
   });
 
   it('writes an event that the batch before failed to write', async () => {
