@@ -194,6 +194,16 @@ describe('the event log writer', () => {
     expect(await Promise.all([again, ...offers])).toEqual([0, 1, 0]);
   });
 
+  /** Order a's creation offered and being written, and a's next event, not yet offered. */
+  async function firstEventOfABeingWritten() {
+    const sink = controllableSink();
+    const writer = new EventLogWriter(sink.write, sink.inLog);
+    const [create, confirm] = lifecycle('a', 'CONFIRMED');
+    const first = writer.append([create]);
+    await tick();
+    return { sink, writer, first, confirm };
+  }
+
   /** One order's events offered, and a second offer made while the first batch is being written. */
   async function secondOfferDuringFirstInsert(secondOrder: string) {
     const sink = controllableSink();
@@ -223,11 +233,7 @@ describe('the event log writer', () => {
   });
 
   it('writes an order’s next events only once the insert holding its earlier ones has ended', async () => {
-    const sink = controllableSink();
-    const writer = new EventLogWriter(sink.write, sink.inLog);
-    const [create, confirm] = lifecycle('a', 'CONFIRMED');
-    const first = writer.append([create]);
-    await tick();
+    const { sink, writer, first, confirm } = await firstEventOfABeingWritten();
     const second = writer.append([confirm]);
     await tick();
     expect(sink.asked).toEqual([['a:1'], ['a:2']]);
@@ -272,11 +278,7 @@ describe('the event log writer', () => {
   });
 
   it('holds a batch of several orders while any one of them is being written', async () => {
-    const sink = controllableSink();
-    const writer = new EventLogWriter(sink.write, sink.inLog);
-    const [create, confirm] = lifecycle('a', 'CONFIRMED');
-    const first = writer.append([create]);
-    await tick();
+    const { sink, writer, first, confirm } = await firstEventOfABeingWritten();
     const others = [writer.append(created('x')), writer.append([confirm])];
     await tick();
     expect(sink.asked).toEqual([['a:1'], ['x:1', 'a:2']]);
