@@ -43,7 +43,7 @@ export const cancelOrderUpdate = defineUpdate<CommandAnswer, [CancelOrder, Appen
 export const createOrderSignal = defineSignal<[CreateOrder]>('createOrder');
 export const changeOrderStatusSignal = defineSignal<[ChangeOrderStatus]>('changeOrderStatus');
 export const cancelOrderSignal = defineSignal<[CancelOrder]>('cancelOrder');
-export const eventsAppendedSignal = defineSignal<[AppendReceipt]>('eventsAppended');
+export const eventsAppendedUpdate = defineUpdate<void, [AppendReceipt]>('eventsAppended');
 /** Delivers the events the event log refused again, now: an operator says the cause is fixed. */
 export const redeliverEventsSignal = defineSignal('redeliverEvents');
 

@@ -19,7 +19,7 @@ import {
   CommandAnswer,
   createOrderSignal,
   createOrderUpdate,
-  eventsAppendedSignal,
+  eventsAppendedUpdate,
   getCommandOutcomeQuery,
   getOrderQuery,
   OrderWorkflowInput,
@@ -103,7 +103,7 @@ function takeMessages(order: OrderEntity, outbox: Outbox): void {
   setHandler(createOrderSignal, signal);
   setHandler(changeOrderStatusSignal, signal);
   setHandler(cancelOrderSignal, signal);
-  setHandler(eventsAppendedSignal, takeReceipt);
+  setHandler(eventsAppendedUpdate, takeReceipt);
   setHandler(redeliverEventsSignal, () => outbox.redeliver());
   setHandler(getOrderQuery, () => order.state ?? null);
   setHandler(getCommandOutcomeQuery, (commandId) => order.outcomeOf(commandId) ?? null);

@@ -78,7 +78,7 @@ export class OrderWorkflows {
 
   /** A receipt alone, for an order no command followed soon, or none will. */
   sendReceipt(orderId: string, receipt: AppendReceipt): Promise<void> {
-    return this.handle(orderId).signal(messages.eventsAppendedSignal, receipt);
+    return this.handle(orderId).executeUpdate(messages.eventsAppendedUpdate, { args: [receipt], updateId: `appended-through-${receipt.appendedThrough}` });
   }
 
   /** Asks the order to deliver the events the event log refused again. */
