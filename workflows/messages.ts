@@ -18,7 +18,7 @@ export type CommandAnswer = OrderSnapshot & { eventsToAppend: RecordedEvent[] };
 /**
  * A caller's word that every event of the order up to `appendedThrough` (a version) is in the event
  * log and in every read model: the workflow need not deliver those itself. It rides on the next
- * command the caller sends the order, or comes alone (`eventsAppendedSignal`) when none follows soon.
+ * command the caller sends the order, or comes alone (`eventsAppendedUpdate`) when none follows soon.
  */
 export interface AppendReceipt {
   appendedThrough: number;
@@ -43,6 +43,7 @@ export const cancelOrderUpdate = defineUpdate<CommandAnswer, [CancelOrder, Appen
 export const createOrderSignal = defineSignal<[CreateOrder]>('createOrder');
 export const changeOrderStatusSignal = defineSignal<[ChangeOrderStatus]>('changeOrderStatus');
 export const cancelOrderSignal = defineSignal<[CancelOrder]>('cancelOrder');
+
 export const eventsAppendedUpdate = defineUpdate<void, [AppendReceipt]>('eventsAppended');
 /** Delivers the events the event log refused again, now: an operator says the cause is fixed. */
 export const redeliverEventsSignal = defineSignal('redeliverEvents');

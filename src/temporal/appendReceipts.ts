@@ -1,13 +1,13 @@
 /**
  * Receipts: what this process appended of each open order's events, told to the order's workflow
  * so that it need not deliver them itself. A receipt rides on this process's next command to the
- * order if one comes soon; otherwise it goes alone as a signal, before the workflow's delivery
+ * order if one comes soon; otherwise it goes alone as an Update, before the workflow's delivery
  * delay runs out: at once when the order is terminal (no command will follow), after `holdMs` of
- * quiet when it is open. A signal wakes the workflow once, as its delivery timer would, but asks
- * ClickHouse nothing: the delivery it replaces would look up, in the log and every read model,
+ * quiet when it is open. A receipt alone wakes the workflow once, as its delivery timer would, but
+ * asks ClickHouse nothing: the delivery it replaces would look up, in the log and every read model,
  * events the API had written already.
  * A receipt saves work and is never needed for safety: without one (the append failed or took
- * most of its time, this process was killed, the signal was lost) the workflow delivers the events
+ * most of its time, this process was killed, the receipt was lost) the workflow delivers the events
  * after its delay, and the log skips what it holds.
  */
 import { isTerminal, OrderSnapshot } from '../domain/order';
@@ -22,7 +22,7 @@ import type { AppendReceipt } from '../../workflows/messages';
 const RECEIPT_HOLD_MS = 1000;
 
 export interface AppendReceiptsOptions {
-  /** Sends a receipt alone, as a signal. */
+  /** Sends a receipt alone, as an Update. */
   send: (orderId: string, receipt: AppendReceipt) => Promise<void>;
   /** A receipt could not be sent: its workflow delivers those events itself. */
   onLost?: (orderId: string, error: unknown) => void;

@@ -145,7 +145,7 @@ export class OrderGateway implements OrderCommands {
   /** A receipt for an order whose workflow has finished is not needed: nothing is left to deliver. */
   private async sendReceipt(orderId: string, receipt: AppendReceipt): Promise<void> {
     try {
-      await this.policy.bounded(() => this.workflows.sendReceipt(orderId, receipt));
+      await this.policy.update(orderId, () => this.workflows.sendReceipt(orderId, receipt));
     } catch (error) {
       if (!isFinished(error)) throw error;
     }

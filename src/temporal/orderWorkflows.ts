@@ -76,9 +76,17 @@ export class OrderWorkflows {
     return command.type === 'CancelOrder' ? handle.signal(messages.cancelOrderSignal, command) : handle.signal(messages.changeOrderStatusSignal, command);
   }
 
-  /** A receipt alone, for an order no command followed soon, or none will. */
-  sendReceipt(orderId: string, receipt: AppendReceipt): Promise<void> {
-    return this.handle(orderId).executeUpdate(messages.eventsAppendedUpdate, { args: [receipt], updateId: `appended-through-${receipt.appendedThrough}` });
+  /**
+   * A receipt alone, for an order no command followed soon, or none will. An Update rather than a
+   * signal: its workflow task is recorded once, with its completion, where a signal's is recorded
+   * when scheduled, when started and when completed (docs/decisions/0068-a-receipt-alone-is-an-update.md).
+   * Its id names what it covers, so a receipt sent again is recognised as the same one.
+   */
+  async sendReceipt(orderId: string, receipt: AppendReceipt): Promise<void> {
+    await this.handle(orderId).executeUpdate(messages.eventsAppendedUpdate, {
+      args: [receipt],
+      updateId: `appended-through-${receipt.appendedThrough}`,
+    });
   }
 
   /** Asks the order to deliver the events the event log refused again. */

@@ -5,7 +5,7 @@
  * test/support/recordHistories.ts (how and when to record them again, and what to do when a change
  * cannot replay them: docs/decisions/0031-versioning-the-order-workflow.md):
  * - receipted-lifecycle: create, confirm, ship, deliver in quick succession, each command carrying
- *   the receipt for the one before, the last receipt a signal; one upsert, in the closing task;
+ *   the receipt for the one before, the last receipt alone (an Update); one upsert, in the closing task;
  * - settled-then-cancelled: a create left alone past the delivery delay (the workflow delivers it),
  *   then a confirm and a cancel in quick succession;
  * - signalled: every command a signal (one refused), each delivered by the workflow at once;
@@ -24,6 +24,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
+import { eventsAppendedUpdate } from '../../workflows/messages';
 import { workflowBundle } from '../support/stack';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
@@ -33,6 +34,8 @@ interface RecordedWay {
   closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED' | 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW';
   /** Commands taken as Updates (the rest came as signals). */
   updates: number;
+  /** Receipts that came alone, each an Update of its own (the rest rode on commands, or none came). */
+  receiptsAlone: number;
   /**
    * Whether the workflow delivered events itself: through the local activity (events earlier
    * workflow tasks recorded), through the regular one (events the delivering task decided, or a
@@ -43,17 +46,27 @@ interface RecordedWay {
 
 /** Each way an order goes, by the name of its recording, and what its history must show to be that way. */
 const RECORDED: Record<string, RecordedWay> = {
-  'continued-as-new': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW', updates: 2, delivers: { locally: true, regularly: false } },
-  'payment-window-expired': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 1, delivers: { locally: false, regularly: true } },
-  'payment-window-kept': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: { locally: false, regularly: false } },
-  'receipted-lifecycle': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 4, delivers: { locally: false, regularly: false } },
-  'refused-then-redelivered': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: { locally: true, regularly: false } },
-  'settled-then-cancelled': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, delivers: { locally: true, regularly: false } },
-  signalled: { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 0, delivers: { locally: true, regularly: true } },
+  'continued-as-new': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_CONTINUED_AS_NEW', updates: 2, receiptsAlone: 0, delivers: { locally: true, regularly: false } },
+  'payment-window-expired': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 1, receiptsAlone: 0, delivers: { locally: false, regularly: true } },
+  'payment-window-kept': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, receiptsAlone: 1, delivers: { locally: false, regularly: false } },
+  'receipted-lifecycle': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 4, receiptsAlone: 1, delivers: { locally: false, regularly: false } },
+  'refused-then-redelivered': {
+    closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED',
+    updates: 3,
+    receiptsAlone: 0,
+    delivers: { locally: true, regularly: false },
+  },
+  'settled-then-cancelled': { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 3, receiptsAlone: 1, delivers: { locally: true, regularly: false } },
+  signalled: { closes: 'EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED', updates: 0, receiptsAlone: 0, delivers: { locally: true, regularly: true } },
 };
 
-const history = (name: string): { events: Array<{ eventType: string; markerRecordedEventAttributes?: { markerName?: string } }> } =>
-  JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
+interface RecordedEvent {
+  eventType: string;
+  markerRecordedEventAttributes?: { markerName?: string };
+  workflowExecutionUpdateAcceptedEventAttributes?: { acceptedRequest?: { input?: { name?: string } } };
+}
+
+const history = (name: string): { events: RecordedEvent[] } => JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8'));
 
 it('holds a recording of each named way an order goes, and none unnamed', () => {
   const recorded = fs
@@ -66,9 +79,11 @@ it('holds a recording of each named way an order goes, and none unnamed', () => 
 it.each(Object.entries(RECORDED))('%s is a recording of that way: how it closes, its Updates, its deliveries', (name, way) => {
   const { events } = history(name);
   const types = events.map((event) => event.eventType);
+  const updates = events.flatMap((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name ?? []);
   expect({
     closes: types.at(-1),
-    updates: types.filter((type) => type === 'EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED').length,
+    updates: updates.filter((update) => update !== eventsAppendedUpdate.name).length,
+    receiptsAlone: updates.filter((update) => update === eventsAppendedUpdate.name).length,
     delivers: {
       locally: events.some((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity'),
       regularly: types.includes('EVENT_TYPE_ACTIVITY_TASK_SCHEDULED'),
