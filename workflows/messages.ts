@@ -45,6 +45,8 @@ export const changeOrderStatusSignal = defineSignal<[ChangeOrderStatus]>('change
 export const cancelOrderSignal = defineSignal<[CancelOrder]>('cancelOrder');
 
 export const eventsAppendedUpdate = defineUpdate<void, [AppendReceipt]>('eventsAppended');
+/** The same receipt from an API process that is stopping (src/temporal/appendReceipts.ts says why). */
+export const eventsAppendedSignal = defineSignal<[AppendReceipt]>('eventsAppended');
 /** Delivers the events the event log refused again, now: an operator says the cause is fixed. */
 export const redeliverEventsSignal = defineSignal('redeliverEvents');
 

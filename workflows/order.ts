@@ -19,6 +19,7 @@ import {
   CommandAnswer,
   createOrderSignal,
   createOrderUpdate,
+  eventsAppendedSignal,
   eventsAppendedUpdate,
   getCommandOutcomeQuery,
   getOrderQuery,
@@ -104,6 +105,7 @@ function takeMessages(order: OrderEntity, outbox: Outbox): void {
   setHandler(changeOrderStatusSignal, signal);
   setHandler(cancelOrderSignal, signal);
   setHandler(eventsAppendedUpdate, takeReceipt);
+  setHandler(eventsAppendedSignal, takeReceipt);
   setHandler(redeliverEventsSignal, () => outbox.redeliver());
   setHandler(getOrderQuery, () => order.state ?? null);
   setHandler(getCommandOutcomeQuery, (commandId) => order.outcomeOf(commandId) ?? null);

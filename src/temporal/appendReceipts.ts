@@ -22,8 +22,13 @@ import type { AppendReceipt } from '../../workflows/messages';
 const RECEIPT_HOLD_MS = 1000;
 
 export interface AppendReceiptsOptions {
-  /** Sends a receipt alone, as an Update. */
-  send: (orderId: string, receipt: AppendReceipt) => Promise<void>;
+  /**
+   * Sends a receipt alone: as an Update, or as a signal when this process is `stopping`. An Update
+   * is done once a workflow task has taken it, which a stopping Temporal server may no longer run
+   * (the Ctrl-C that stops the embedded service stops its dev server too); a signal is done once
+   * the server has recorded it.
+   */
+  send: (orderId: string, receipt: AppendReceipt, stopping: boolean) => Promise<void>;
   /** A receipt could not be sent: its workflow delivers those events itself. */
   onLost?: (orderId: string, error: unknown) => void;
   /** Default `RECEIPT_HOLD_MS`. */
@@ -110,6 +115,6 @@ export class AppendReceipts {
 
   /** Never rejects: the client's answer does not depend on it, and a lost receipt costs a delivery. */
   private send(orderId: string, receipt: AppendReceipt): Promise<void> {
-    return this.options.send(orderId, receipt).catch((error: unknown) => this.options.onLost?.(orderId, error));
+    return this.options.send(orderId, receipt, this.closed).catch((error: unknown) => this.options.onLost?.(orderId, error));
   }
 }

@@ -51,7 +51,7 @@ export class OrderGateway implements OrderCommands {
     this.workflows = new OrderWorkflows(client, options.taskQueue, options.paymentWindowMs);
     this.policy = new CommandPolicy(this.workflows, options.commandTimeoutMs);
     this.receipts = new AppendReceipts({
-      send: (orderId, receipt) => this.sendReceipt(orderId, receipt),
+      send: (orderId, receipt, stopping) => this.sendReceipt(orderId, receipt, stopping),
       onLost: options.onReceiptLost,
     });
     this.answerLog = options.answerLog;
@@ -143,9 +143,10 @@ export class OrderGateway implements OrderCommands {
   }
 
   /** A receipt for an order whose workflow has finished is not needed: nothing is left to deliver. */
-  private async sendReceipt(orderId: string, receipt: AppendReceipt): Promise<void> {
+  private async sendReceipt(orderId: string, receipt: AppendReceipt, stopping: boolean): Promise<void> {
     try {
-      await this.policy.update(orderId, () => this.workflows.sendReceipt(orderId, receipt));
+      if (stopping) await this.policy.bounded(() => this.workflows.signalReceipt(orderId, receipt));
+      else await this.policy.update(orderId, () => this.workflows.sendReceipt(orderId, receipt));
     } catch (error) {
       if (!isFinished(error)) throw error;
     }

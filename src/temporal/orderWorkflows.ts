@@ -89,6 +89,11 @@ export class OrderWorkflows {
     });
   }
 
+  /** A receipt alone from a process that is stopping: recorded by the server, taken by a later workflow task. */
+  signalReceipt(orderId: string, receipt: AppendReceipt): Promise<void> {
+    return this.handle(orderId).signal(messages.eventsAppendedSignal, receipt);
+  }
+
   /** Asks the order to deliver the events the event log refused again. */
   redeliver(orderId: string): Promise<void> {
     return this.handle(orderId).signal(messages.redeliverEventsSignal);

@@ -15,6 +15,7 @@ import { orderWorkflow } from '../../workflows/order';
 import {
   changeOrderStatusSignal,
   changeOrderStatusUpdate,
+  eventsAppendedSignal,
   eventsAppendedUpdate,
   getCommandOutcomeQuery,
   getOrderQuery,
@@ -187,6 +188,25 @@ describe('when its events reach the event log', () => {
     // The create's receipt rode on the confirm; the confirm's went alone.
     expect(await receiptsAlone(handle)).toBe(1);
     expect((await handle.describe()).status.name).toBe('RUNNING');
+  });
+
+  it('need no delivery when the caller stops within the hold: it sends the receipt as a signal, which needs no workflow task', async () => {
+    const stopping = new OrderGateway(client, { taskQueue: TASK_QUEUE, answerLog: appendingTo(eventLog.writer) });
+    const command = createCommand();
+    await stopping.create(command);
+    await stopping.changeStatus(status(command.orderId, 'CONFIRMED'));
+    const confirmed = Date.now();
+    await stopping.close(2000);
+    const handle = client.workflow.getHandle(orderWorkflowId(command.orderId));
+    const signals = async () =>
+      (await handle.fetchHistory()).events?.filter((event) => event.workflowExecutionSignaledEventAttributes?.signalName === eventsAppendedSignal.name) ?? [];
+    expect(await signals()).toHaveLength(1);
+    // Until past the workflow's 3 s delivery delay: without the receipt it would have delivered by then.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, confirmed + 4000 - Date.now())));
+    const types = await historyEventTypes(handle);
+    expect(deliveries(types)).toEqual({ local: 0, regular: 0 });
+    expect(types.filter((type) => type.includes('TIMER_FIRED'))).toEqual([]);
+    expect(await receiptsAlone(handle)).toBe(0);
   });
 
   it('are delivered by the workflow when the caller could append them only in part', async () => {

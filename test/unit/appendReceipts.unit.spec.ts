@@ -30,19 +30,22 @@ const order = (orderId: string, status: OrderStatus, version: number): OrderSnap
 /** Receipts held 400 ms (swept every 100 ms), sent to `sent`, or to `lost` once `fail()` was called. */
 function receipts() {
   const sent: Array<[string, AppendReceipt]> = [];
+  /** The orders whose receipt was sent as the process stopped. */
+  const atStop: string[] = [];
   const lost: string[] = [];
   let failing = false;
   let answering = true;
   const log = new AppendReceipts({
-    send: (orderId, receipt) => {
+    send: (orderId, receipt, stopping) => {
       if (failing) return Promise.reject(new Error('the server is away'));
       sent.push([orderId, receipt]);
+      if (stopping) atStop.push(orderId);
       return answering ? Promise.resolve() : new Promise<void>(() => {});
     },
     onLost: (orderId) => lost.push(orderId),
     holdMs: 400,
   });
-  return { log, sent, lost, fail: () => (failing = true), hang: () => (answering = false) };
+  return { log, sent, atStop, lost, fail: () => (failing = true), hang: () => (answering = false) };
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -118,10 +121,11 @@ it("goes at once for a terminal order, which no command will follow, and the ord
 });
 
 it('sends what it holds when the process stops, waits for them at most as long as it is told, and sends later ones at once', async () => {
-  const { log, sent, hang } = receipts();
+  const { log, sent, atStop, hang } = receipts();
   hang();
   log.appended(order('a', 'PENDING', 1));
   log.appended(order('b', 'SHIPPED', 3));
+  expect(atStop).toEqual([]);
   let closed = false;
   const closing = log.close(2000).then(() => (closed = true));
   expect(sent).toEqual([
@@ -137,6 +141,8 @@ it('sends what it holds when the process stops, waits for them at most as long a
   log.appended(order('c', 'CONFIRMED', 2));
   expect(sent.at(-1)).toEqual(['c', { appendedThrough: 2 }]);
   expect(jest.getTimerCount()).toBe(0);
+  // Each marked as sent by a stopping process, which sends them as signals (orderGateway.ts).
+  expect(atStop).toEqual(['a', 'b', 'c']);
 });
 
 it('says which receipts it could not send, so that their workflows deliver the events', async () => {
