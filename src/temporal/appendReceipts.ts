@@ -1,9 +1,9 @@
 /**
  * Receipts: what this process appended of each open order's events, told to the order's workflow
  * so that it need not deliver them itself. A receipt rides on this process's next command to the
- * order if one comes soon; otherwise it goes alone as an Update, before the workflow's delivery
- * delay runs out: at once when the order is terminal (no command will follow), after `holdMs` of
- * quiet when it is open. A receipt alone wakes the workflow once, as its delivery timer would, but
+ * order if one comes soon; otherwise it goes alone (an Update, or a signal once this process is
+ * stopping: see `send`), before the workflow's delivery delay runs out: at once when the order is
+ * terminal (no command will follow), after `holdMs` of quiet when it is open. A receipt alone wakes the workflow once, as its delivery timer would, but
  * asks ClickHouse nothing: the delivery it replaces would look up, in the log and every read model,
  * events the API had written already.
  * A receipt saves work and is never needed for safety: without one (the append failed or took
